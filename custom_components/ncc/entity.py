@@ -1,0 +1,57 @@
+"""Base entities: a Frigate server device and its camera devices."""
+
+from __future__ import annotations
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .compat import via_device
+from .const import DOMAIN
+from .coordinator import ServerCoordinator, camera_uid
+
+
+def server_device_info(coordinator: ServerCoordinator) -> DeviceInfo:
+    settings = coordinator.settings
+    return DeviceInfo(
+        identifiers={(DOMAIN, settings.server_id)},
+        name=settings.name,
+        manufacturer="Frigate",
+        model="NVR server",
+        sw_version=coordinator.data.version.raw,
+        configuration_url=settings.url,
+    )
+
+
+class NccServerEntity(CoordinatorEntity[ServerCoordinator]):
+    """An entity describing a whole Frigate server."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: ServerCoordinator, key: str) -> None:
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{coordinator.server_id}_{key}"
+        self._attr_device_info = server_device_info(coordinator)
+
+
+class NccCameraEntity(CoordinatorEntity[ServerCoordinator]):
+    """An entity of one camera of a server; the camera is its own device under the server."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, coordinator: ServerCoordinator, camera: str, key: str | None) -> None:
+        super().__init__(coordinator)
+        self.camera = camera
+        self.camera_id = camera_uid(coordinator.server_id, camera)
+        self._attr_unique_id = self.camera_id if key is None else f"{self.camera_id}_{key}"
+        cam_config = coordinator.data.config.cameras.get(camera)
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, self.camera_id)},
+            name=cam_config.display_name if cam_config else camera,
+            manufacturer="Frigate",
+            model="Camera",
+            **via_device(coordinator.server_device_id, (DOMAIN, coordinator.server_id)),
+        )
+
+    @property
+    def available(self) -> bool:
+        return super().available and self.camera in self.coordinator.data.config.cameras
