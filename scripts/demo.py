@@ -25,11 +25,12 @@ from scripts import realha
 ROOT = realha.ROOT
 STATE = ROOT / ".demo"
 DEMO_SERVERS = (
-    # server name, owning agency code, cameras
-    ("balaikota", "DISKOMINFO", 20),
-    ("dishub", "DISHUB", 24),
-    ("alun_alun", "SATPOLPP", 16),
+    # server name, owning agency code
+    ("balaikota", "DISKOMINFO"),
+    ("dishub", "DISHUB"),
+    ("alun_alun", "SATPOLPP"),
 )
+CAMERAS_PER_SERVER = 20
 SIM_BASE_PORT = 15001
 MQTT_PORT = 18830
 
@@ -60,11 +61,11 @@ def start_mosquitto(state: Path) -> subprocess.Popen[bytes] | None:
 def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], list[dict[str, str]]]:
     args = [
         python, "-m", "frigate_sim", "--servers", str(len(DEMO_SERVERS)),
-        "--cameras", str(max(c for _, _, c in DEMO_SERVERS)),
+        "--cameras", str(CAMERAS_PER_SERVER),
         "--base-port", str(SIM_BASE_PORT), "--seed", "7", "--demo-activity",
         "--state-dir", str(STATE / "frigate"),
     ]
-    for name, _, _ in DEMO_SERVERS:
+    for name, _ in DEMO_SERVERS:
         args += ["--name", name]
     if mqtt:
         args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(MQTT_PORT)]
@@ -104,7 +105,7 @@ def configure_ncc(url: str, token: str, servers: list[dict[str, str]], mqtt: boo
     for server in servers:
         if server["name"] in titles:
             continue
-        owner = next(code for name, code, _ in DEMO_SERVERS if name == server["name"])
+        owner = next(code for name, code in DEMO_SERVERS if name == server["name"])
         realha.run_config_flow(url, token, [{
             "name": server["name"], "url": server["url"], "verify_ssl": False,
             "agency_id": agencies.get(owner, agencies["DISKOMINFO"]),

@@ -1,13 +1,48 @@
-"""Base entities: a Frigate server device and its camera devices."""
+"""Base entities and descriptions: server, camera, agency and city devices."""
 
 from __future__ import annotations
 
-from homeassistant.helpers.device_registry import DeviceInfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from homeassistant.components.sensor import SensorEntityDescription
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .compat import via_device
 from .const import DOMAIN
 from .coordinator import ServerCoordinator, camera_uid
+
+if TYPE_CHECKING:
+    from .city import CityRuntime
+
+
+@dataclass(frozen=True, kw_only=True)
+class CitySensorDescription(SensorEntityDescription):
+    """A city-wide sensor: its value, and the dispatcher signal after which it changes."""
+
+    value_fn: Callable[[CityRuntime], StateType]
+    update_signal: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgencySensorDescription(SensorEntityDescription):
+    """A per-agency sensor: its value for one agency, and the signal after which it changes."""
+
+    value_fn: Callable[[CityRuntime, str], StateType]
+    update_signal: str
+
+
+def city_device_info(city: CityRuntime) -> DeviceInfo:
+    return DeviceInfo(
+        identifiers={(DOMAIN, "city")},
+        name=city.settings.name,
+        manufacturer="NCC",
+        model="Command center",
+        entry_type=DeviceEntryType.SERVICE,
+    )
 
 
 def server_device_info(coordinator: ServerCoordinator) -> DeviceInfo:

@@ -29,7 +29,12 @@ from .const import (
     SIGNAL_REGISTRY_CHANGED,
 )
 from .coordinator import ServerCoordinator, ServerSnapshot
-from .entity import NccServerEntity
+from .entity import (
+    AgencySensorDescription,
+    CitySensorDescription,
+    NccServerEntity,
+    city_device_info,
+)
 from .server import ServerConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -84,31 +89,27 @@ SERVER_SENSORS: tuple[ServerSensorDescription, ...] = (
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class AgencySensorDescription(SensorEntityDescription):
-    """How an agency sensor reads its value from the city."""
-
-    value_fn: Callable[[CityRuntime, str], StateType]
-
-
-AGENCY_SENSORS: tuple[AgencySensorDescription, ...] = (
+CAMERA_HEALTH_SENSORS: tuple[AgencySensorDescription, ...] = (
     AgencySensorDescription(
         key="agency_cameras",
         translation_key="agency_cameras",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda city, agency_id: city.health.get(agency_id).total,
+        update_signal=SIGNAL_HEALTH_CHANGED,
     ),
     AgencySensorDescription(
         key="agency_cameras_online",
         translation_key="agency_cameras_online",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda city, agency_id: city.health.get(agency_id).online,
+        update_signal=SIGNAL_HEALTH_CHANGED,
     ),
     AgencySensorDescription(
         key="agency_cameras_offline",
         translation_key="agency_cameras_offline",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda city, agency_id: city.health.get(agency_id).offline,
+        update_signal=SIGNAL_HEALTH_CHANGED,
     ),
 )
 
@@ -127,7 +128,16 @@ async def async_setup_entry(
         )
         return
     city_entry: CityConfigEntry = entry
+    city = city_entry.runtime_data
+    async_add_entities(CitySensor(city, description) for description in CITY_SENSORS)
     _async_track_agencies(hass, city_entry, async_add_entities)
+
+
+# one line per feature
+AGENCY_SENSORS: tuple[AgencySensorDescription, ...] = (
+    *CAMERA_HEALTH_SENSORS,
+)
+CITY_SENSORS: tuple[CitySensorDescription, ...] = ()
 
 
 @callback
@@ -195,7 +205,9 @@ class AgencySensor(SensorEntity):
 
     async def async_added_to_hass(self) -> None:
         self.async_on_remove(
-            async_dispatcher_connect(self.hass, SIGNAL_HEALTH_CHANGED, self.async_write_ha_state)
+            async_dispatcher_connect(
+                self.hass, self.entity_description.update_signal, self.async_write_ha_state
+            )
         )
 
     @property
@@ -243,3 +255,28 @@ class ServerStatusSensor(NccServerEntity, SensorEntity):
         if data.cameras_online < data.cameras_total:
             return STATUS_DEGRADED
         return STATUS_ONLINE
+
+
+class CitySensor(SensorEntity):
+    """A city-wide figure, on the city's own device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: CitySensorDescription
+
+    def __init__(self, city: CityRuntime, description: CitySensorDescription) -> None:
+        self._city = city
+        self.entity_description = description
+        self._attr_unique_id = f"city_{description.key}"
+        self._attr_device_info = city_device_info(city)
+
+    async def async_added_to_hass(self) -> None:
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, self.entity_description.update_signal, self.async_write_ha_state
+            )
+        )
+
+    @property
+    def native_value(self) -> StateType:
+        return self.entity_description.value_fn(self._city)
