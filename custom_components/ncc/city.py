@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 import logging
 from typing import Any
@@ -31,6 +31,7 @@ from .core.errors import NccError
 from .core.permissions import Actor
 from .core.registry import Change, Registry
 from .data import async_get_data
+from .features import async_setup_features
 from .health import HealthTracker
 from .storage import AuditTrail, RegistryStore
 
@@ -70,7 +71,12 @@ class CitySettings:
 
 
 class CityRuntime:
-    """Everything city-wide: the registry (saved on change) and the audit trail."""
+    """Everything city-wide: the registry (saved on change), the audit trail, the features.
+
+    Each feature's runtime is an attribute set by its set-up in `features.py`.
+    """
+
+    # features (one line each)
 
     def __init__(
         self,
@@ -88,6 +94,7 @@ class CityRuntime:
         # a lambda: the registry may replace its camera mapping on bulk changes
         self.health = HealthTracker(hass, lambda: registry.cameras.values())  # noqa: PLW0108
         self._open_work: list[OpenWorkProvider] = []
+        self._stop_callbacks: list[Callable[[], Awaitable[None]]] = []
         self._remove_listener = registry.add_listener(self._on_registry_change)
 
     @property
@@ -134,7 +141,14 @@ class CityRuntime:
         except NccError as err:
             _LOGGER.warning("Cameras of server %s not synced: %s", server_id, err)
 
+    def add_stop_callback(self, stop: Callable[[], Awaitable[None]]) -> None:
+        """Features stop in reverse order of starting, before the registry and audit close."""
+        self._stop_callbacks.append(stop)
+
     async def async_close(self) -> None:
+        for stop in reversed(self._stop_callbacks):
+            await stop()
+        self._stop_callbacks.clear()
         self.health.async_stop()
         self._remove_listener()
         await self.store.async_save_now(self.registry)
@@ -194,6 +208,7 @@ async def async_setup_city(hass: HomeAssistant, entry: CityConfigEntry) -> None:
             details={"code": agency.code, "name": agency.name, "bootstrap": True},
         )
     city.health.async_start()
+    await async_setup_features(hass, city)
     entry.runtime_data = city
     data = async_get_data(hass)
     data.city = city

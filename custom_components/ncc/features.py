@@ -1,0 +1,19 @@
+"""The command center's workflows, started with the city and stopped before it closes.
+
+Each feature's set-up creates its runtime, stores it on the city (`city.<feature> = ...`) and
+registers its stop callback with `city.add_stop_callback`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.core import HomeAssistant
+
+if TYPE_CHECKING:
+    from .city import CityRuntime
+
+
+async def async_setup_features(hass: HomeAssistant, city: CityRuntime) -> None:
+    # one line per feature, in start order
+    return
