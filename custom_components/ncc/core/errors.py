@@ -90,8 +90,9 @@ class ErrorKey(StrEnum):
 class NccError(Exception):
     """Base of every domain error: a translation key plus its placeholders."""
 
-    def __init__(self, key: ErrorKey, **placeholders: object) -> None:
-        self.key: ErrorKey = key
+    def __init__(self, key: StrEnum, **placeholders: object) -> None:
+        # any StrEnum of translation keys: the model's `ErrorKey` or a workflow's own keys
+        self.key: StrEnum = key
         self.placeholders: dict[str, str] = {name: str(value) for name, value in placeholders.items()}
         details = ", ".join(f"{name}={value}" for name, value in self.placeholders.items())
         super().__init__(f"{key} ({details})" if details else str(key))
