@@ -85,7 +85,7 @@ class RowError:
 
     line: int
     field: str
-    message_key: ErrorKey
+    message_key: StrEnum
     placeholders: Mapping[str, str]
 
 
@@ -301,7 +301,7 @@ class _Row:
         self.failed = False
         self._errors = errors
 
-    def error(self, column: str, key: ErrorKey, **placeholders: object) -> None:
+    def error(self, column: str, key: StrEnum, **placeholders: object) -> None:
         self.failed = True
         self._errors.append(
             RowError(
@@ -386,7 +386,7 @@ class _PlanBuilder:
         self.rejected_codes: set[str] = set()
         self.rejected_sites: set[str] = set()
 
-    def error(self, line: int, column: str, key: ErrorKey, **placeholders: object) -> None:
+    def error(self, line: int, column: str, key: StrEnum, **placeholders: object) -> None:
         _Row(line, {}, self.errors).error(column, key, **placeholders)
 
     def reject(self, code: str, site_id: str | None) -> None:
