@@ -125,6 +125,7 @@ async def async_setup_entry(
         async_add_entities(
             [ServerStatusSensor(coordinator)]
             + [ServerSensor(coordinator, description) for description in SERVER_SENSORS]
+            + [entity for factory in SERVER_ENTITY_FACTORIES for entity in factory(coordinator)]
         )
         return
     city_entry: CityConfigEntry = entry
@@ -138,6 +139,8 @@ AGENCY_SENSORS: tuple[AgencySensorDescription, ...] = (
     *CAMERA_HEALTH_SENSORS,
 )
 CITY_SENSORS: tuple[CitySensorDescription, ...] = ()
+# features' own per-server sensors (e.g. days of footage a server can keep)
+SERVER_ENTITY_FACTORIES: tuple[Callable[[ServerCoordinator], list[SensorEntity]], ...] = ()
 
 
 @callback
