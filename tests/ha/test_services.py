@@ -311,3 +311,14 @@ async def test_audit_log_exports_a_period_as_csv(
     rows = list(csv.DictReader(Path(response["path"]).read_text().splitlines()))
     assert {"agency.create"} <= {row["action"] for row in rows}
     assert all(len(row["hash"]) == 64 for row in rows)
+
+
+def test_services_yaml_describes_every_schema_field() -> None:
+    import yaml
+
+    described = yaml.safe_load(
+        (Path(__file__).parents[2] / "custom_components/ncc/services.yaml").read_text()
+    )
+    for service in SERVICES:
+        fields = {str(key) for key in service.schema.schema}
+        assert fields == set((described[service.name] or {}).get("fields", {})), service.name
