@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+import sys
 from typing import Any
 
 from homeassistant import config_entries
@@ -277,3 +280,39 @@ async def test_reconfigure_city(
     assert done["reason"] == "reconfigure_successful"
     assert entry.title == "Kota Malang"
     assert entry.data[CONF_RETENTION_POLICY_DAYS] == 14
+
+
+async def test_tls_server_with_and_without_verification(
+    hass: HomeAssistant, setup_city: SetupCity
+) -> None:
+    # A separate process: the simulator logs the refused TLS handshake in its own event loop.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "frigate_sim", "--servers", "1", "--cameras", "1", "--base-port", "0",
+        "--auth", "--tls", "--password", "rahasia",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert process.stdout is not None
+        url = ""
+        while not url:
+            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            if line.startswith("server "):
+                url = line.split()[2]
+        await setup_city()
+        form = server_form(url, name="tls", **{CONF_USERNAME: "admin", CONF_PASSWORD: "rahasia"})
+        assert url.startswith("https://")
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER})
+        verified = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+        assert verified["errors"] == {"base": "cannot_connect"}  # self-signed certificate
+        unverified = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**form, CONF_VERIFY_SSL: False})
+        assert unverified["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert unverified["result"].state is config_entries.ConfigEntryState.LOADED
+        for entry in hass.config_entries.async_entries(DOMAIN):
+            await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        process.terminate()
+        await process.wait()

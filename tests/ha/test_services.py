@@ -322,3 +322,25 @@ def test_services_yaml_describes_every_schema_field() -> None:
     for service in SERVICES:
         fields = {str(key) for key in service.schema.schema}
         assert fields == set((described[service.name] or {}).get("fields", {})), service.name
+
+
+async def test_concurrent_actions_never_lose_a_write(
+    hass: HomeAssistant, setup_city: SetupCity, hass_admin_user: User,
+    hass_storage: dict[str, Any],
+) -> None:
+    import asyncio
+
+    await setup_city()
+    codes = [f"OPD{n:02d}" for n in range(40)]
+    await asyncio.gather(*(
+        call(hass, "create_agency", {"code": code, "name": f"Dinas {code}", "kind": "other"},
+             hass_admin_user)
+        for code in codes
+    ))
+    stored = {agency["code"] for agency in hass_storage["ncc.registry"]["data"]["agencies"]}
+    assert set(codes) <= stored
+    city = async_get_city(hass)
+    assert city is not None
+    report = await city.audit.async_verify()
+    assert report.ok
+    assert report.checked == 1 + len(codes)
