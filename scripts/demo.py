@@ -30,7 +30,7 @@ DEMO_SERVERS = (
     ("dishub", "DISHUB"),
     ("alun_alun", "SATPOLPP"),
 )
-CAMERAS_PER_SERVER = 20
+DEMO_INVENTORY = ROOT / "frigate_config" / "demo_city" / "inventory.yaml"
 SIM_BASE_PORT = 15001
 MQTT_PORT = 18830
 
@@ -59,14 +59,20 @@ def start_mosquitto(state: Path) -> subprocess.Popen[bytes] | None:
 
 
 def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], list[dict[str, str]]]:
+    # the simulated servers run the Frigate configurations NCC generates for the demo city
+    configs = STATE / "frigate_configs"
+    subprocess.run(
+        [python, "-m", "frigate_config", "generate", "--registry", str(DEMO_INVENTORY),
+         "--out", str(configs), "--no-env"],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
     args = [
-        python, "-m", "frigate_sim", "--servers", str(len(DEMO_SERVERS)),
-        "--cameras", str(CAMERAS_PER_SERVER),
+        python, "-m", "frigate_sim",
         "--base-port", str(SIM_BASE_PORT), "--seed", "7", "--demo-activity",
         "--state-dir", str(STATE / "frigate"),
     ]
     for name, _ in DEMO_SERVERS:
-        args += ["--name", name]
+        args += ["--config", str(configs / name / "config.yml"), "--name", name]
     if mqtt:
         args += ["--mqtt-host", "127.0.0.1", "--mqtt-port", str(MQTT_PORT)]
     process = subprocess.Popen(
@@ -86,7 +92,10 @@ def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], l
     raise RuntimeError("the Frigate simulator exited before it was ready; see .demo/frigate_sim.log")
 
 
-def configure_ncc(url: str, token: str, servers: list[dict[str, str]], mqtt: bool) -> None:
+def configure_ncc(
+    url: str, token: str, servers: list[dict[str, str]], mqtt: bool, *, python: str | None = None
+) -> None:
+    """The city, its agencies (and with `python`, the demo city's inventory), its servers."""
     existing = realha.config_entries(url, token)
     if mqtt and not realha.http_json(
         "GET", f"{url}/api/config/config_entries/entry?domain=mqtt", token=token
@@ -100,6 +109,17 @@ def configure_ncc(url: str, token: str, servers: list[dict[str, str]], mqtt: boo
             "city_name": "Kota Mojokerto", "retention_policy_days": 10,
             "agency_name": "Dinas Komunikasi dan Informatika", "agency_code": "DISKOMINFO",
         }])
+    if python:
+        # the demo city's agencies, sites and cameras, as a city would import its spreadsheet
+        inventory = STATE / "config" / "ncc" / "demo_inventory.yaml"
+        inventory.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [python, "-c", "import sys; from pathlib import Path; from frigate_config.demo import "
+             "write_demo_inventory; write_demo_inventory(Path(sys.argv[1]))", str(inventory)],
+            cwd=ROOT, check=True,
+        )
+        realha.http_json("POST", f"{url}/api/services/ncc/import_inventory?return_response",
+                         {"path": "ncc/demo_inventory.yaml"}, token=token)
     agencies = agency_ids(url, token)
     titles = {entry["title"] for entry in realha.config_entries(url, token)}
     for server in servers:
@@ -184,7 +204,9 @@ def main() -> int:
             creds_path.write_text(json.dumps(creds))
             creds_path.chmod(0o600)
             token = onboarded.access_token
-        configure_ncc(hass.url, token, servers, mqtt=broker is not None)
+        configure_ncc(hass.url, token, servers, mqtt=broker is not None, python=str(python))
+        realha.http_json("POST", f"{hass.url}/api/services/ncc/create_dashboard?return_response",
+                         {"title": "Pusat Komando"}, token=token)
         realha.log(f"ready in {time.monotonic() - started:.0f} s (Ctrl-C stops everything)")
         print(f"url: {hass.url}", flush=True)
         print(f"username: {creds['username']}", flush=True)

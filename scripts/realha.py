@@ -52,7 +52,7 @@ def ensure_ha_venv(venv: Path, integrations: Iterable[str] = BASE_INTEGRATIONS) 
     """A virtualenv with HA and every requirement of the listed integrations; returns its python."""
     python = venv / "bin" / "python"
     stamp = venv / ".ncc-ready"
-    wanted = f"{HA_VERSION} {' '.join(sorted(integrations))}"
+    wanted = f"{HA_VERSION} {' '.join(sorted(integrations))} {' '.join(_ncc_requirements())}"
     if python.exists() and stamp.exists() and stamp.read_text() == wanted:
         return python
     if not python.exists():

@@ -13,6 +13,7 @@ from .city import CityConfigEntry, async_setup_city, async_unload_city
 from .const import CONF_ENTRY_TYPE, DOMAIN, ENTRY_TYPE_CITY
 from .coordinator import camera_uid
 from .data import async_get_data
+from .frontend_setup import async_setup_frontend
 from .server import ServerConfigEntry, async_setup_server
 from .services import async_setup_services
 from .websocket_api import async_setup_websocket
@@ -28,6 +29,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_get_data(hass)
     async_setup_services(hass)
     async_setup_websocket(hass)
+    await async_setup_frontend(hass)
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -34,6 +34,12 @@ from .data import async_get_data
 from .features import async_setup_features
 from .health import HealthTracker
 from .storage import AuditTrail, RegistryStore
+
+if TYPE_CHECKING:
+    from .alerts import AlertDesk
+    from .footage import FootageDesk
+    from .frigate_configs import FrigateConfigDesk
+    from .registrations import RegistrationDesk
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -77,6 +83,10 @@ class CityRuntime:
     """
 
     # features (one line each)
+    footage: FootageDesk
+    frigate_configs: FrigateConfigDesk
+    registrations: RegistrationDesk
+    alerts: AlertDesk
 
     def __init__(
         self,
@@ -173,6 +183,8 @@ class CityRuntime:
                 "emergency_active": registry.emergency.active,
             },
             "audit": {"entries": head.count if head else 0, "head_hash": head.hash if head else None},
+            "footage": self.footage.diagnostics(),
+            "registrations": self.registrations.diagnostics(),
         }
 
 
@@ -208,7 +220,12 @@ async def async_setup_city(hass: HomeAssistant, entry: CityConfigEntry) -> None:
             details={"code": agency.code, "name": agency.name, "bootstrap": True},
         )
     city.health.async_start()
-    await async_setup_features(hass, city)
+    try:
+        await async_setup_features(hass, city)
+    except BaseException:
+        # stop what already started and close the audit database before giving up
+        await city.async_close()
+        raise
     entry.runtime_data = city
     data = async_get_data(hass)
     data.city = city

@@ -238,6 +238,31 @@ class NccConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    # --- a private owner's Frigate, connected when NCC approves its registration ------------
+
+    async def async_step_registration(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Started by NCC itself, never shown: a server entry for an approved owner's Frigate.
+
+        `data` holds the server name, URL, account, verify_ssl and the owner's agency id;
+        every refusal is an abort whose reason the registration desk translates.
+        """
+        server_id = _server_id_for(str(data.get(CONF_SERVER_NAME, "")))
+        if server_id is None:
+            return self.async_abort(reason="invalid_name")
+        await self.async_set_unique_id(f"server_{server_id}")
+        self._abort_if_unique_id_configured()
+        self._async_abort_entries_match({CONF_URL: str(data[CONF_URL]).rstrip("/")})
+        error = await _async_validate_server(
+            self, data[CONF_URL], data.get(CONF_USERNAME), data.get(CONF_PASSWORD),
+            bool(data[CONF_VERIFY_SSL]),
+        )
+        if error:
+            return self.async_abort(reason=error)
+        return self.async_create_entry(
+            title=str(data[CONF_SERVER_NAME]).strip(),
+            data={CONF_ENTRY_TYPE: ENTRY_TYPE_SERVER, CONF_SERVER_ID: server_id, **_server_data(data)},
+        )
+
     # --- reauthentication (a server answered 401) ------------------------------------------
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:

@@ -53,3 +53,37 @@ SNAPSHOT_HEIGHT_DEFAULT: Final = 360
 SIGNAL_SERVER_UPDATED: Final = f"{DOMAIN}_server_updated"
 SIGNAL_REGISTRY_CHANGED: Final = f"{DOMAIN}_registry_changed"
 SIGNAL_HEALTH_CHANGED: Final = f"{DOMAIN}_health_changed"
+
+# private camera registration
+SIGNAL_REGISTRATIONS_CHANGED: Final = f"{DOMAIN}_registrations_changed"
+EVENT_REGISTRATION_EXPIRING: Final = f"{DOMAIN}_registration_expiring"
+# the config flow step NCC starts itself to connect an approved owner's Frigate server
+SOURCE_REGISTRATION: Final = "registration"
+# optional city entry data: {"south", "west", "north", "east"} in degrees; applications outside are refused
+CONF_CITY_BOUNDS: Final = "city_bounds"
+# the daily expiry check and reminders, in local time
+REGISTRATION_CHECK_HOUR: Final = 0
+REGISTRATION_CHECK_MINUTE: Final = 5
+
+# alerts (incidents, routing, camera health)
+EVENT_INCIDENT: Final = "ncc_incident"
+EVENT_CAMERA_OFFLINE: Final = "ncc_camera_offline"
+EVENT_CAMERA_ONLINE: Final = "ncc_camera_online"
+EVENT_SERVER_UNAVAILABLE: Final = "ncc_server_unavailable"
+# every incident change, as it happens (websocket subscribers)
+SIGNAL_INCIDENT_CHANGE: Final = f"{DOMAIN}_incident_change"
+# open-incident counts changed (sensors; at most once a second)
+SIGNAL_INCIDENTS_CHANGED: Final = f"{DOMAIN}_incidents_changed"
+# servers without MQTT are asked for their review items this often
+REVIEW_POLL_INTERVAL: Final = timedelta(seconds=10)
+SNAPSHOT_LINK_LIFETIME: Final = timedelta(hours=1)
+
+# Frigate configuration and storage planning
+SIGNAL_STORAGE_PLAN_UPDATED: Final = f"{DOMAIN}_storage_plan_updated"
+# how often each server's days of footage are planned again (also on demand)
+STORAGE_PLAN_INTERVAL: Final = timedelta(hours=1)
+
+# footage requests
+EVENT_FOOTAGE_REQUEST: Final = f"{DOMAIN}_footage_request"
+EVENT_FOOTAGE_REQUEST_DUE: Final = f"{DOMAIN}_footage_request_due"
+SIGNAL_FOOTAGE_CHANGED: Final = f"{DOMAIN}_footage_changed"

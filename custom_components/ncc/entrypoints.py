@@ -29,7 +29,7 @@ from .city import CityRuntime
 from .const import DOMAIN
 from .core.errors import ErrorKey, PermissionDenied
 from .core.permissions import Actor
-from .guard import Guard, async_actor, city_or_raise, translate_errors
+from .guard import Requirement, async_actor, city_or_raise, translate_errors
 
 type Response = dict[str, Any]
 type Handler = Callable[[HomeAssistant, CityRuntime, Actor, dict[str, Any]], Awaitable[Response]]
@@ -50,7 +50,7 @@ class NccService:
 
     name: str
     schema: vol.Schema
-    guard: Guard
+    guard: Requirement
     handler: Handler
     response: SupportsResponse = SupportsResponse.OPTIONAL
 

@@ -10,10 +10,18 @@ from typing import TYPE_CHECKING
 
 from homeassistant.core import HomeAssistant
 
+from .alerts import async_setup_alerts
+from .footage import async_setup_footage
+from .frigate_configs import async_setup_frigate_configs
+from .registrations import async_setup_registrations
+
 if TYPE_CHECKING:
     from .city import CityRuntime
 
 
 async def async_setup_features(hass: HomeAssistant, city: CityRuntime) -> None:
     # one line per feature, in start order
-    return
+    await async_setup_registrations(hass, city)
+    await async_setup_alerts(hass, city)
+    await async_setup_frigate_configs(hass, city)
+    await async_setup_footage(hass, city)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -27,6 +28,15 @@ from .data import async_get_city
 AUTOMATION_USER_ID = "automation"
 
 type Checks = Callable[[Registry, dict[str, object]], list[tuple[Action, Target]]]
+
+
+class Requirement(Protocol):
+    """What an entry point requires of its caller; raises a translated error when refused."""
+
+    @property
+    def description(self) -> str: ...
+
+    def require(self, city: CityRuntime, actor: Actor, data: dict[str, object]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ import voluptuous as vol
 from .city import CityRuntime
 from .const import DOMAIN
 from .core.agencies import AgencyKind, Contact
-from .core.audit import AuditInputError, AuditQuery
+from .core.audit import MAX_REASON_LENGTH, AuditInputError, AuditQuery
 from .core.cameras import AreaType, CameraPurpose
 from .core.geo import camera_location
 from .core.grants import GrantScope, Privilege
@@ -52,6 +52,10 @@ from .guard import Guard, on, translate_errors, translated
 from .health import agency_health, camera_health
 
 _LOGGER = logging.getLogger(__name__)
+
+
+# the audit log takes reasons up to this length: refuse longer ones before changing anything
+REASON = vol.All(cv.string, vol.Length(max=MAX_REASON_LENGTH))
 
 
 def _enum(kind: type[Any]) -> vol.In:
@@ -290,13 +294,24 @@ async def _set_emergency(hass: HomeAssistant, city: CityRuntime, actor: Actor,
 
 def _config_path(hass: HomeAssistant, relative: str) -> Path:
     """A path inside the configuration folder; anything else is refused."""
-    path = Path(hass.config.path(relative)).resolve()
-    if not path.is_relative_to(Path(hass.config.config_dir).resolve()):
+    try:
+        path = Path(hass.config.path(relative)).resolve()
+        inside = path.is_relative_to(Path(hass.config.config_dir).resolve())
+    except (OSError, ValueError):  # NUL characters, overlong names
+        inside = False
+    if not inside:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="path_outside_config",
             translation_placeholders={"path": relative},
         )
     return path
+
+
+def _unwritable(relative: str, err: Exception) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key="file_unwritable",
+        translation_placeholders={"path": relative, "error": err.__class__.__name__},
+    )
 
 
 def _inventory_format(data: Mapping[str, Any]) -> InventoryFormat:
@@ -359,7 +374,10 @@ async def _export_inventory(hass: HomeAssistant, city: CityRuntime, actor: Actor
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
 
-    await hass.async_add_executor_job(write)
+    try:
+        await hass.async_add_executor_job(write)
+    except OSError as err:
+        raise _unwritable(data["path"], err) from err
     await city.audit.async_record(actor, "inventory.export", "inventory", data["path"],
                                   details={"format": fmt.value})
     return {"path": str(path), "cameras": len(city.registry.cameras)}
@@ -385,6 +403,8 @@ async def _export_audit_log(hass: HomeAssistant, city: CityRuntime, actor: Actor
     until = dt_util.as_utc(data["until"])
     try:
         rows = await city.audit.async_export_csv(since, until, path)
+    except OSError as err:
+        raise _unwritable(data["path"], err) from err
     except AuditInputError as err:
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="audit_query_invalid",
@@ -441,7 +461,7 @@ SERVICES: tuple[NccService, ...] = (
     ),
     NccService(
         "delete_agency",
-        vol.Schema({vol.Required("agency_id"): cv.string, vol.Optional("reason"): cv.string}),
+        vol.Schema({vol.Required("agency_id"): cv.string, vol.Optional("reason"): REASON}),
         on(Action.DELETE_AGENCY, _city), _delete_agency,
     ),
     NccService(
@@ -539,19 +559,19 @@ SERVICES: tuple[NccService, ...] = (
             vol.Required("privileges"): vol.All(cv.ensure_list, [_enum(Privilege)]),
             vol.Required("scope"): _enum(GrantScope), vol.Optional("scope_id"): cv.string,
             vol.Optional("until"): cv.datetime, vol.Optional("emergency_only"): cv.boolean,
-            vol.Optional("reason"): cv.string,
+            vol.Optional("reason"): REASON,
         }),
         on(Action.MANAGE_GRANTS, _agency("owner_agency_id")), _grant_access,
     ),
     NccService(
         "revoke_access",
-        vol.Schema({vol.Required("grant_id"): cv.string, vol.Optional("reason"): cv.string}),
+        vol.Schema({vol.Required("grant_id"): cv.string, vol.Optional("reason"): REASON}),
         Guard(_revoke_checks, Action.MANAGE_GRANTS.value),
         _revoke_access,
     ),
     NccService(
         "set_emergency",
-        vol.Schema({vol.Required("active"): cv.boolean, vol.Optional("reason"): cv.string}),
+        vol.Schema({vol.Required("active"): cv.boolean, vol.Optional("reason"): REASON}),
         on(Action.SET_EMERGENCY, _city), _set_emergency,
     ),
     NccService(

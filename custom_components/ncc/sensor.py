@@ -20,6 +20,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .alerts import INCIDENT_SENSORS
 from .city import CityConfigEntry, CityRuntime
 from .const import (
     CONF_ENTRY_TYPE,
@@ -35,6 +36,9 @@ from .entity import (
     NccServerEntity,
     city_device_info,
 )
+from .footage import FOOTAGE_AGENCY_SENSORS, FOOTAGE_CITY_SENSORS
+from .frigate_configs import footage_days_sensors
+from .registrations import REGISTRATION_SENSORS
 from .server import ServerConfigEntry
 
 PARALLEL_UPDATES = 0
@@ -137,10 +141,17 @@ async def async_setup_entry(
 # one line per feature
 AGENCY_SENSORS: tuple[AgencySensorDescription, ...] = (
     *CAMERA_HEALTH_SENSORS,
+    *INCIDENT_SENSORS,
+    *FOOTAGE_AGENCY_SENSORS,
 )
-CITY_SENSORS: tuple[CitySensorDescription, ...] = ()
+CITY_SENSORS: tuple[CitySensorDescription, ...] = (
+    *REGISTRATION_SENSORS,
+    *FOOTAGE_CITY_SENSORS,
+)
 # features' own per-server sensors (e.g. days of footage a server can keep)
-SERVER_ENTITY_FACTORIES: tuple[Callable[[ServerCoordinator], list[SensorEntity]], ...] = ()
+SERVER_ENTITY_FACTORIES: tuple[Callable[[ServerCoordinator], list[SensorEntity]], ...] = (
+    footage_days_sensors,
+)
 
 
 @callback

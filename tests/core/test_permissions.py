@@ -518,3 +518,39 @@ def test_visible_cameras_is_fast() -> None:
     assert len(visible) > 100  # owned plus shared
     assert cold_ms < budget_ms(20), f"index rebuild + listing took {cold_ms:.2f} ms"
     assert warm_ms < budget_ms(20), f"listing took {warm_ms:.2f} ms"
+
+
+def test_agencies_an_incident_was_routed_to_may_act_on_it() -> None:
+    from datetime import UTC, datetime
+
+    from custom_components.ncc.core.agencies import AgencyKind
+    from custom_components.ncc.core.errors import PermissionDenied
+    from custom_components.ncc.core.operators import Role
+    from custom_components.ncc.core.permissions import (
+        DecisionReason,
+        actor_for,
+        require_incident_action,
+    )
+    from custom_components.ncc.core.registry import Registry
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    registry = Registry()
+    for code in ("DISHUB", "DAMKAR", "POLRES"):
+        registry.create_agency(code=code, name=code, kind=AgencyKind.CITY_DEPARTMENT)
+    registry.sync_server_cameras("dishub", "dishub", ["simpang"])
+    registry.set_operator("fire", agency_id="damkar", role=Role.OPERATOR)
+    registry.set_operator("fire_viewer", agency_id="damkar", role=Role.VIEWER)
+    registry.set_operator("police", agency_id="polres", role=Role.OPERATOR)
+    registry.set_operator("traffic", agency_id="dishub", role=Role.OPERATOR)
+
+    def decide(user: str, routed: tuple[str, ...]) -> object:
+        return require_incident_action(
+            registry, actor_for(registry, user, False), "dishub/simpang", routed, now
+        )
+
+    assert decide("traffic", ()).reason is not DecisionReason.ROUTED  # the owner, as ever
+    assert decide("fire", ("dishub", "damkar")).reason is DecisionReason.ROUTED
+    for user, routed in (("fire", ("dishub",)), ("police", ("dishub", "damkar")),
+                         ("fire_viewer", ("damkar",))):
+        with pytest.raises(PermissionDenied):
+            decide(user, routed)

@@ -91,7 +91,7 @@ async def test_entity_budget_is_two_per_camera(
     per_camera = [e for e in entities if "/" in e.unique_id]
     server_level = [e for e in entities if "/" not in e.unique_id]
     assert len(per_camera) == 2 * cameras
-    assert len(server_level) == 6
+    assert len(server_level) == 7
     assert {e.domain for e in per_camera} == {"camera", "binary_sensor"}
 
 

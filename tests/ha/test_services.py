@@ -19,6 +19,8 @@ from custom_components.ncc.data import async_get_city
 from custom_components.ncc.services import SERVICES
 from frigate_sim import SimCity
 
+from .test_footage import SAMPLE_CALLS as FOOTAGE_CALLS
+
 SetupCity = Callable[..., Awaitable[MockConfigEntry]]
 AddServer = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -51,6 +53,31 @@ SAMPLE_CALLS: dict[str, dict[str, Any]] = {
     "export_audit_log": {
         "path": "audit.csv", "since": "2026-01-01T00:00:00", "until": "2026-12-31T00:00:00",
     },
+    "submit_registration": {
+        "business_name": "Sunrise Mall", "legal_entity": "PT Sunrise Abadi", "contact_name": "Rina",
+        "contact_phone": "+62 321 555 123", "contact_email": "rina@sunrise.co.id",
+        "address": "Jl. Gajah Mada 1", "latitude": -7.47, "longitude": 112.43,
+        "cameras": [{"name": "Gate", "views": "Jl. Gajah Mada", "covers_public_area": True}],
+        "tier": "registry", "valid_from": "2026-01-01", "valid_until": "2030-01-01",
+        "consent_version": "2026-01",
+    },
+    "review_registration": {"registration_id": "REG-2026-0001", "decision": "start_review"},
+    "suspend_registration": {"registration_id": "REG-2026-0001", "reason": "x"},
+    "resume_registration": {"registration_id": "REG-2026-0001"},
+    "renew_registration": {"registration_id": "REG-2026-0001", "valid_until": "2030-01-01"},
+    "withdraw_registration": {"registration_id": "REG-2026-0001"},
+    "create_dashboard": {},
+    "set_camera_stream": {"camera_id": "balaikota/cam_001", "url": "rtsp://10.0.0.1/stream"},
+    "remove_camera_stream": {"camera_id": "balaikota/cam_001"},
+    "set_server_policy": {"server_id": "balaikota", "continuous_days": 14},
+    "generate_frigate_config": {},
+    "plan_storage": {},
+    "acknowledge_incident": {"incident_id": "INC-000001"},
+    "close_incident": {"incident_id": "INC-000001", "note": "selesai"},
+    "set_routing_rule": {"rule_id": "default", "enabled": False},
+    "delete_routing_rule": {"rule_id": "fire_to_damkar"},
+    "list_routing_rules": {},
+    **FOOTAGE_CALLS,
 }
 
 

@@ -14,6 +14,17 @@ from custom_components.ncc.const import DOMAIN
 from custom_components.ncc.websocket_api import COMMANDS
 from frigate_sim import SimCity
 
+from .test_footage import SAMPLE_COMMANDS as FOOTAGE_COMMANDS
+
+# well-formed data for commands that need some, so the refusal is about the role
+COMMAND_SAMPLES: dict[str, dict[str, Any]] = {
+    "ncc/registrations/get": {"registration_id": "REG-2026-0001"},
+    "ncc/registrations/review": {"registration_id": "REG-2026-0001", "decision": "start_review"},
+    "ncc/incidents/acknowledge": {"incident_id": "INC-000001"},
+    "ncc/incidents/close": {"incident_id": "INC-000001", "note": "selesai"},
+    **FOOTAGE_COMMANDS,
+}
+
 SetupCity = Callable[..., Awaitable[MockConfigEntry]]
 AddServer = Callable[..., Awaitable[MockConfigEntry]]
 
@@ -41,7 +52,7 @@ async def test_every_command_refuses_users_without_a_role(
     stranger = await hass.auth.async_create_user("Stranger", group_ids=["system-users"])
     client = await hass_ws_client(hass, await token_for(hass, stranger))
     for command in COMMANDS:
-        reply = await ws(client, command.type)
+        reply = await ws(client, command.type, **COMMAND_SAMPLES.get(command.type, {}))
         assert reply["success"] is False, command.type
         assert reply["error"]["code"] == "unauthorized"
         assert reply["error"]["translation_key"] == "no_role"

@@ -696,6 +696,11 @@ def _parse_yaml(text: str) -> InventoryPlan:
         line = 1 if err.problem_mark is None else err.problem_mark.line + 1
         builder.error(line, "", ErrorKey.INVENTORY_SYNTAX, detail=err.problem or "")
         return builder.build()
+    except yaml.reader.ReaderError as err:
+        # characters YAML refuses (control characters, invalid code points)
+        line = text.count("\n", 0, max(err.position, 0)) + 1
+        builder.error(line, "", ErrorKey.INVENTORY_SYNTAX, detail=err.reason)
+        return builder.build()
     if document is None:
         return builder.build()
     if not isinstance(document, yaml.MappingNode):

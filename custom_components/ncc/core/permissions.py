@@ -16,7 +16,7 @@ Every service, websocket command and HTTP view builds an `Actor` with `actor_for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -62,6 +62,7 @@ class Action(StrEnum):
     MANAGE_SERVERS = "manage_servers"
     MANAGE_ROUTING = "manage_routing"
     LEGAL_HOLD = "legal_hold"
+    MANAGE_FOOTAGE_POLICY = "manage_footage_policy"
 
 
 class ActionScope(StrEnum):
@@ -212,6 +213,7 @@ class DecisionReason(StrEnum):
     NOT_RELATED = "not_related"
     OTHER_AGENCY = "other_agency"
     CITY_ONLY = "city_only"
+    ROUTED = "routed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +401,30 @@ def require(registry: Registry, actor: Actor, action: Action, target: Target, no
 
 
 # -------------------------------------------------------------------------- composite checks
+
+
+def require_incident_action(
+    registry: Registry,
+    actor: Actor,
+    camera_id: str,
+    routed_agency_ids: Iterable[str],
+    now: datetime,
+) -> Decision:
+    """Acknowledging or closing an incident.
+
+    Allowed to those who may `acknowledge_incident` on its camera, and to operators and agency
+    administrators of every agency the incident was routed to (a fire seen by a Dishub camera
+    is the fire service's to acknowledge, grant or not). Raises like `require` otherwise.
+    """
+    target = CameraTarget(camera_id)
+    decision = authorize(registry, actor, Action.ACKNOWLEDGE_INCIDENT, target, now)
+    if decision.allowed:
+        return decision
+    if actor.role in (Role.OPERATOR, Role.AGENCY_ADMIN) and actor.agency_id in set(
+        routed_agency_ids
+    ):
+        return Decision(True, DecisionReason.ROUTED)
+    return require(registry, actor, Action.ACKNOWLEDGE_INCIDENT, target, now)
 
 
 def operator_change_checks(
