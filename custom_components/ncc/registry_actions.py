@@ -55,7 +55,9 @@ _LOGGER = logging.getLogger(__name__)
 
 
 # the audit log takes reasons up to this length: refuse longer ones before changing anything
-REASON = vol.All(cv.string, vol.Length(max=MAX_REASON_LENGTH))
+REASON = vol.All(
+    cv.string, vol.Length(max=MAX_REASON_LENGTH), vol.Match(r"^[^\x00]*$", msg="NUL character")
+)
 
 
 def _enum(kind: type[Any]) -> vol.In:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+import importlib.util
 import json
 from pathlib import Path
 import socket
@@ -23,9 +24,12 @@ INTEGRATIONS = ("config", "onboarding")
 
 
 def hass_python() -> Path | None:
-    """This interpreter, when a `hass` script sits next to it."""
+    """This interpreter, when it can run a whole HA: a `hass` script next to it and the frontend
+    (HA starts in recovery mode without it; the test plugin alone does not install it)."""
     python = Path(sys.executable)
-    return python if (python.parent / "hass").exists() else None
+    if not (python.parent / "hass").exists() or importlib.util.find_spec("hass_frontend") is None:
+        return None
+    return python
 
 
 def free_port() -> int:
@@ -89,11 +93,11 @@ class RealHass:
             await asyncio.sleep(0.1)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no final write."""
-        assert self.running is not None
-        self.running.process.kill()
-        self.running.process.wait()
-        self.running = None
+        """SIGKILL: no shutdown, no final write (a no-op once killed)."""
+        if self.running is not None:
+            self.running.process.kill()
+            self.running.process.wait()
+            self.running = None
 
     async def stop(self) -> None:
         if self.running is not None:
