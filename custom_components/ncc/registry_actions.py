@@ -55,9 +55,18 @@ _LOGGER = logging.getLogger(__name__)
 
 
 # the audit log takes reasons up to this length: refuse longer ones before changing anything
-REASON = vol.All(
-    cv.string, vol.Length(max=MAX_REASON_LENGTH), vol.Match(r"^[^\x00]*$", msg="NUL character")
-)
+def _recordable(value: str) -> str:
+    """Text the audit log can keep: no NUL characters, valid Unicode."""
+    if "\x00" in value:
+        raise vol.Invalid("NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise vol.Invalid("not valid Unicode text") from err
+    return value
+
+
+REASON = vol.All(cv.string, vol.Length(max=MAX_REASON_LENGTH), _recordable)
 
 
 def _enum(kind: type[Any]) -> vol.In:

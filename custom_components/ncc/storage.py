@@ -107,7 +107,7 @@ class AuditTrail:
             target_type=target_type,
             target_id=target_id,
             camera_id=camera_id,
-            reason=reason or None,
+            reason=(reason or "").strip() or None,
             details=dict(details or {}),
         )
         entry = await self._hass.async_add_executor_job(self._log.append, record)
