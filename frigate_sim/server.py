@@ -235,7 +235,12 @@ class SimServer:
         assert self._runner is not None
         assert self._runner.server is not None
         loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(self._runner.server, sock=sock, ssl=self._ssl)
+        listener = await loop.create_server(self._runner.server, sock=sock, ssl=self._ssl)
+        if self.faults.down:
+            # Went down again while this listener was being created: it must not serve.
+            listener.close()
+            return
+        self._listener = listener
 
     async def stop(self) -> None:
         """Cancel background work, publish MQTT `offline`, stop listening, drop temp files."""
@@ -283,9 +288,8 @@ class SimServer:
         if self._runner is None:
             return
         if down:
-            if self._serving is not None:
-                self._serving.cancel()
-                self._serving = None
+            # A pending _serve is left to finish: cancelling it mid-create_server could leave its
+            # socket bound and the port taken; it closes its listener itself when down.
             if self._listener is not None:
                 self._listener.close()
                 self._listener = None

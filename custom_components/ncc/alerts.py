@@ -56,6 +56,7 @@ from .core.routing import ReviewObservation, Router, RoutingRule, Severity, Trac
 from .data import async_get_data
 from .entity import AgencySensorDescription
 from .frigate import EventQuery, FrigateError, ReviewItem, ReviewQuery
+from .storage import AuditItem
 
 if TYPE_CHECKING:
     from .city import CityRuntime
@@ -84,6 +85,8 @@ SNAPSHOT_CONCURRENCY: Final = 2
 SNAPSHOT_BACKLOG: Final = 20
 SENSOR_COOLDOWN_S: Final = 1.0
 STOP_TIMEOUT_S: Final = 10.0
+# Incident changes audited per transaction: a storm of reviews is a few commits, not hundreds.
+AUDIT_BURST: Final = 200
 OVERFLOW_NOTE: Final = f"Closed automatically: more than {MAX_OPEN_INCIDENTS} incidents were open."
 SNAPSHOT_PATH: Final = "/api/ncc/incidents/{incident_id}/snapshot.jpg"
 DATA_VIEWS_REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_incident_views")
@@ -124,15 +127,6 @@ class ServerFeed:
     tracked: dict[str, tuple[str, TrackedObject]] = field(default_factory=dict)
     available: str | None = None
     polling: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class _AuditItem:
-    actor: Actor
-    action: str
-    incident: Incident
-    reason: str | None
-    details: dict[str, Any]
 
 
 def parse_review_message(document: object) -> ReviewItem:
@@ -211,7 +205,7 @@ class AlertDesk:
         self._escalation_timer: CALLBACK_TYPE | None = None
         self._escalation_at: datetime | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._audit_queue: deque[_AuditItem] = deque()
+        self._audit_queue: deque[AuditItem] = deque()
         self._audit_writer: asyncio.Task[None] | None = None
         self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
         self._snapshots_pending = 0
@@ -411,7 +405,12 @@ class AlertDesk:
             "rules": list(incident.rule_ids),
         }
         reason = incident.close_note if change.type is ChangeType.CLOSED else None
-        self._audit_queue.append(_AuditItem(self.system_actor, action, incident, reason, details))
+        self._audit_queue.append(
+            AuditItem(
+                self.system_actor, action, "incident", incident.id,
+                camera_id=incident.camera_id, reason=reason, details=details,
+            )
+        )
         # a writer that started eagerly may already have drained the queue and finished
         if self._audit_writer is None or self._audit_writer.done():
             self._audit_writer = self.hass.async_create_background_task(
@@ -419,16 +418,13 @@ class AlertDesk:
             )
 
     async def _async_write_audit(self) -> None:
-        """Write queued entries in order; the writer ends when the queue is empty."""
+        """Write queued entries in order, each burst in one transaction; ends when the queue is empty."""
         while self._audit_queue:
-            item = self._audit_queue.popleft()
+            burst = [self._audit_queue.popleft() for _ in range(min(len(self._audit_queue), AUDIT_BURST))]
             try:
-                await self.city.audit.async_record(
-                    item.actor, item.action, "incident", item.incident.id,
-                    camera_id=item.incident.camera_id, reason=item.reason, details=item.details,
-                )
+                await self.city.audit.async_record_many(burst)
             except Exception:
-                _LOGGER.exception("Audit of %s %s failed", item.action, item.incident.id)
+                _LOGGER.exception("Audit of %s incident change(s) failed", len(burst))
 
     def _open_work(self, kind: str, target_id: str) -> list[str]:
         if kind == "agency":

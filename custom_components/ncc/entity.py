@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from homeassistant.components.sensor import SensorEntityDescription
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -76,6 +77,7 @@ class NccCameraEntity(CoordinatorEntity[ServerCoordinator]):
     def __init__(self, coordinator: ServerCoordinator, camera: str, key: str | None) -> None:
         super().__init__(coordinator)
         self.camera = camera
+        self._last_view: tuple[object, ...] | None = None
         self.camera_id = camera_uid(coordinator.server_id, camera)
         self._attr_unique_id = self.camera_id if key is None else f"{self.camera_id}_{key}"
         cam_config = coordinator.data.config.cameras.get(camera)
@@ -90,3 +92,17 @@ class NccCameraEntity(CoordinatorEntity[ServerCoordinator]):
     @property
     def available(self) -> bool:
         return super().available and self.camera in self.coordinator.data.config.cameras
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Most polls change nothing about a camera; writing 2,000 unchanged states per cycle
+        # cost more CPU than the poll itself.
+        view = (
+            self.available,
+            self.coordinator.data.camera_online(self.camera),
+            self.coordinator.data.config.cameras.get(self.camera),
+        )
+        if view == self._last_view:
+            return
+        self._last_view = view
+        super()._handle_coordinator_update()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 import logging
 from pathlib import Path
@@ -58,6 +59,33 @@ class RegistryStore(Store[dict[str, Any]]):
         await self.async_save(registry.to_dict())
 
 
+@dataclass(frozen=True, slots=True)
+class AuditItem:
+    """One entry to append, as `AuditTrail.async_record` takes it."""
+
+    actor: Actor
+    action: str
+    target_type: str
+    target_id: str
+    camera_id: str | None = None
+    reason: str | None = None
+    details: Mapping[str, JsonValue] = field(default_factory=dict)
+
+
+def _audit_record(item: AuditItem) -> AuditRecord:
+    return AuditRecord(
+        user_id=item.actor.user_id,
+        user_name=item.actor.name or item.actor.user_id,
+        agency_id=item.actor.agency_id,
+        action=item.action,
+        target_type=item.target_type,
+        target_id=item.target_id,
+        camera_id=item.camera_id,
+        reason=(item.reason or "").strip() or None,
+        details=dict(item.details),
+    )
+
+
 class AuditTrail:
     """The audit log seen from the event loop, plus the anchor that detects truncation.
 
@@ -99,21 +127,33 @@ class AuditTrail:
         details: Mapping[str, JsonValue] | None = None,
     ) -> AuditEntry:
         """Append one entry for what `actor` did; returns once it is committed."""
-        record = AuditRecord(
-            user_id=actor.user_id,
-            user_name=actor.name or actor.user_id,
-            agency_id=actor.agency_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            camera_id=camera_id,
-            reason=(reason or "").strip() or None,
-            details=dict(details or {}),
+        record = _audit_record(
+            AuditItem(actor, action, target_type, target_id, camera_id, reason, details or {})
         )
         entry = await self._hass.async_add_executor_job(self._log.append, record)
+        self._advance_anchor(entry)
+        return entry
+
+    async def async_record_many(self, items: Sequence[AuditItem]) -> list[AuditEntry]:
+        """Append several entries in one transaction (a burst of incidents is one commit).
+
+        An item the log refuses is logged and left out rather than costing the others.
+        """
+        records: list[AuditRecord] = []
+        for item in items:
+            try:
+                records.append(_audit_record(item))
+            except ValueError:
+                _LOGGER.exception("Audit of %s %s refused", item.action, item.target_id)
+        if not records:
+            return []
+        entries = await self._hass.async_add_executor_job(self._log.append_many, records)
+        self._advance_anchor(entries[-1])
+        return entries
+
+    def _advance_anchor(self, entry: AuditEntry) -> None:
         self._anchor = ChainHead(seq=entry.seq, hash=entry.hash, count=entry.seq)
         self._anchor_store.async_delay_save(self._anchor_data, ANCHOR_SAVE_DELAY)
-        return entry
 
     def _anchor_data(self) -> dict[str, Any]:
         if self._anchor is None:

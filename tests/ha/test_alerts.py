@@ -508,16 +508,16 @@ async def test_snapshot_and_audit_failures_do_not_stop_incidents(
     async def unreachable(*_: Any) -> bytes:
         raise FrigateConnectionError("Frigate cannot be reached")
 
-    record = city.audit.async_record
+    record_many = city.audit.async_record_many
 
-    async def failing_once(actor: Any, action: str, *args: Any, **kwargs: Any) -> Any:
-        if action == "incident.open":
+    async def failing_once(items: Any) -> Any:
+        if any(item.action == "incident.open" for item in items):
             raise RuntimeError("database is locked")
-        return await record(actor, action, *args, **kwargs)
+        return await record_many(items)
 
     coordinator = async_get_data(hass).servers["dishub"]
     monkeypatch.setattr(coordinator.client, "async_get_latest_image", unreachable)
-    monkeypatch.setattr(city.audit, "async_record", failing_once)
+    monkeypatch.setattr(city.audit, "async_record_many", failing_once)
     await polled.sim.servers[1].emit_review(polled.camera(0))
     await tick(hass, freezer, REVIEW_POLL_INTERVAL)
     [event] = polled.incidents("new")

@@ -13,7 +13,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ncc.const import DOMAIN
+from custom_components.ncc.core.permissions import Actor
 from custom_components.ncc.data import async_get_city
+from custom_components.ncc.storage import AuditItem
 from frigate_sim import SimCity
 
 from .conftest import city_entry
@@ -145,3 +147,23 @@ async def test_contacts_are_validated(
             "contacts": [{"name": "Ani", "email": "not-an-email"}]},
             blocking=True, context=Context(user_id=hass_admin_user.id))
     assert err.value.translation_key == "invalid_email"
+
+
+async def test_a_burst_of_audit_entries_is_one_commit_and_a_refused_one_costs_no_other(
+    hass: HomeAssistant, setup_city: SetupCity
+) -> None:
+    await setup_city()
+    city = async_get_city(hass)
+    assert city is not None
+    actor = Actor(user_id="system", name="NCC")
+    before = await city.audit.async_head()
+    entries = await city.audit.async_record_many([
+        AuditItem(actor, "incident.open", "incident", "i-1", camera_id="dishub/a"),
+        AuditItem(actor, "incident.open", "incident", "i-2", reason="bad\x00reason"),
+        AuditItem(actor, "incident.close", "incident", "i-1", reason="  cleared  "),
+    ])
+    assert [entry.target_id for entry in entries] == ["i-1", "i-1"]
+    assert entries[1].reason == "cleared"
+    assert entries[1].seq == entries[0].seq + 1 == (before.seq if before else 0) + 2
+    assert (await city.audit.async_verify()).ok
+    assert await city.audit.async_record_many([]) == []
