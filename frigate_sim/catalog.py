@@ -238,6 +238,8 @@ class ReviewQuery:
     after: float = 0.0
     before: float = 0.0
     limit: int | None = None
+    # Frigate 0.17 keeps items overlapping (after, before); older releases only those inside it
+    overlapping: bool = True
 
 
 class Catalog:
@@ -385,9 +387,12 @@ def _event_matches(event: SimEvent, q: EventQuery) -> bool:
 
 
 def _review_matches(review: SimReview, q: ReviewQuery, user: str) -> bool:
+    if q.overlapping:
+        in_window = review.start_time < q.before and (review.end_time is None or review.end_time > q.after)
+    else:
+        in_window = review.start_time > q.after and (review.end_time is None or review.end_time < q.before)
     checks = (
-        review.start_time > q.after,
-        review.end_time is None or review.end_time < q.before,
+        in_window,
         q.cameras is None or review.camera in q.cameras,
         q.labels is None or bool(q.labels.intersection(review.objects)),
         q.zones is None or bool(q.zones.intersection(review.zones)),

@@ -313,6 +313,7 @@ class FrigateHttpApi:
             limit=q.integer("limit"),
             before=q.number("before") or now,
             after=q.number("after") or now - 86400,
+            overlapping=self.server.version_tuple >= (0, 17),
         )
         q.check()
         user = identity_of(request).user

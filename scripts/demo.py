@@ -40,25 +40,29 @@ def free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start_mosquitto(state: Path) -> subprocess.Popen[bytes] | None:
+def start_mosquitto(state: Path, children: list[subprocess.Popen[bytes]]) -> bool:
+    """Start a private broker; it joins `children` at once so Ctrl-C during start-up stops it."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         realha.log("mosquitto not installed: alerts will arrive by polling instead of MQTT")
-        return None
+        return False
     conf = state / "mosquitto.conf"
     conf.write_text(f"listener {MQTT_PORT} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     process = subprocess.Popen(
         [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    children.append(process)
     for _ in range(50):
         if not free(MQTT_PORT):
-            return process
+            return True
         time.sleep(0.1)
     raise RuntimeError("mosquitto did not start")
 
 
-def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], list[dict[str, str]]]:
+def start_simulator(
+    python: str, mqtt: bool, children: list[subprocess.Popen[bytes]]
+) -> list[dict[str, str]]:
     # the simulated servers run the Frigate configurations NCC generates for the demo city
     configs = STATE / "frigate_configs"
     subprocess.run(
@@ -79,6 +83,7 @@ def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], l
         args, cwd=ROOT, stdout=subprocess.PIPE, stderr=(STATE / "frigate_sim.log").open("ab"),
         start_new_session=True,
     )
+    children.append(process)
     servers: list[dict[str, str]] = []
     assert process.stdout is not None
     for raw in process.stdout:
@@ -88,7 +93,7 @@ def start_simulator(python: str, mqtt: bool) -> tuple[subprocess.Popen[bytes], l
             fields = dict(item.split("=", 1) for item in rest)
             servers.append({"name": name, "url": url, **fields})
         elif line == "ready":
-            return process, servers
+            return servers
     raise RuntimeError("the Frigate simulator exited before it was ready; see .demo/frigate_sim.log")
 
 
@@ -184,11 +189,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        broker = start_mosquitto(STATE)
-        if broker:
-            children.append(broker)
-        sim, servers = start_simulator(str(python), mqtt=broker is not None)
-        children.append(sim)
+        broker = start_mosquitto(STATE, children)
+        servers = start_simulator(str(python), mqtt=broker, children=children)
         realha.log(f"simulated city: {len(servers)} Frigate servers, "
                    f"{sum(int(s.get('cameras', 0)) for s in servers)} cameras")
         config_dir = STATE / "config"
@@ -204,7 +206,7 @@ def main() -> int:
             creds_path.write_text(json.dumps(creds))
             creds_path.chmod(0o600)
             token = onboarded.access_token
-        configure_ncc(hass.url, token, servers, mqtt=broker is not None, python=str(python))
+        configure_ncc(hass.url, token, servers, mqtt=broker, python=str(python))
         realha.http_json("POST", f"{hass.url}/api/services/ncc/create_dashboard?return_response",
                          {"title": "Pusat Komando"}, token=token)
         realha.log(f"ready in {time.monotonic() - started:.0f} s (Ctrl-C stops everything)")

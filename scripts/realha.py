@@ -146,6 +146,17 @@ def write_config(
         path = config_dir / name
         if not path.exists():
             path.write_text("[]\n")
+    # The location comes from configuration.yaml above. Finishing onboarding's core_config step
+    # by API would add met, radio_browser, google_translate and shopping_list, which fetch from
+    # the internet (and whose packages --skip-pip does not install): mark that step, and the
+    # analytics step, done before the first start instead.
+    onboarding = config_dir / ".storage" / "onboarding"
+    if not onboarding.exists():
+        onboarding.parent.mkdir(exist_ok=True)
+        onboarding.write_text(json.dumps({
+            "version": 4, "minor_version": 1, "key": "onboarding",
+            "data": {"done": ["core_config", "analytics"]},
+        }))
 
 
 @dataclass
@@ -176,18 +187,22 @@ def start_hass(python: Path, config_dir: Path, *, port: int = 8123, timeout: flo
     url = f"http://127.0.0.1:{port}"
     running = RunningHA(process, url, log_path)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"hass exited with {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{url}/manifest.json", timeout=2) as response:
-                if response.status == 200:
-                    return running
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    running.stop()
-    raise RuntimeError(f"hass did not answer within {timeout:.0f} s; see {log_path}")
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"hass exited with {process.returncode}; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{url}/manifest.json", timeout=2) as response:
+                    if response.status == 200:
+                        return running
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"hass did not answer within {timeout:.0f} s; see {log_path}")
+    except BaseException:
+        # Ctrl-C or a failure while waiting: the caller never gets the process, so stop it here
+        running.stop()
+        raise
 
 
 def http_json(
@@ -230,8 +245,10 @@ def onboard(url: str, username: str = "admin", password: str | None = None) -> C
         "grant_type": "authorization_code", "code": result["auth_code"], "client_id": CLIENT_ID,
     }, form=True)
     access = tokens["access_token"]
-    http_json("POST", f"{url}/api/onboarding/core_config", {}, token=access)
-    http_json("POST", f"{url}/api/onboarding/analytics", {}, token=access)
+    done = {step["step"] for step in http_json("GET", f"{url}/api/onboarding") if step["done"]}
+    for step in ("core_config", "analytics"):
+        if step not in done:
+            http_json("POST", f"{url}/api/onboarding/{step}", {}, token=access)
     http_json("POST", f"{url}/api/onboarding/integration",
               {"client_id": CLIENT_ID, "redirect_uri": f"{CLIENT_ID}?auth_callback=1"}, token=access)
     return Credentials(username, password, tokens["refresh_token"], access)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import re
 
@@ -82,3 +83,14 @@ def test_documentation_rules_have_their_readme_sections() -> None:
 def test_brand_icon_and_typing_marker_ship_with_the_integration() -> None:
     assert (INTEGRATION / "brand" / "icon.png").stat().st_size > 0
     assert (INTEGRATION / "py.typed").exists()
+
+
+def test_the_dependency_rules_name_every_requirement_and_the_bundled_client() -> None:
+    requirements = json.loads((INTEGRATION / "manifest.json").read_text())["requirements"]
+    comment = DECLARED["dependency-transparency"]["comment"]
+    for requirement in requirements:
+        assert re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0] in comment, requirement
+    # the client the comment speaks of ships inside the integration, not as a requirement
+    assert "custom_components/ncc/frigate" in comment
+    assert (INTEGRATION / "frigate" / "client.py").is_file()
+    assert not any("frigate" in requirement.lower() for requirement in requirements)

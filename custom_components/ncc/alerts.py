@@ -70,7 +70,7 @@ STORE_VERSION: Final = 1
 INCIDENT_SAVE_DELAY: Final = 2.0
 # a Frigate review or event message is about 1-3 kB; anything far larger is not Frigate's
 MAX_PAYLOAD_BYTES: Final = 64 * 1024
-# polling: only items that started inside this window, newest first, at most this many
+# polling: only items of this window, fetched in pages of this many
 POLL_WINDOW: Final = timedelta(minutes=5)
 POLL_LIMIT: Final = 100
 POLL_STARTUP_LOOKBACK: Final = timedelta(minutes=1)
@@ -722,10 +722,13 @@ class AlertDesk:
         if coordinator is None:
             return
         window_start = time.time() - POLL_WINDOW.total_seconds()
-        query = ReviewQuery(after=max(after or feed.poll_after, window_start), limit=POLL_LIMIT)
+        query = ReviewQuery(after=max(after or feed.poll_after, window_start))
         feed.polling = True
         try:
-            items = await coordinator.client.async_get_reviews(query)
+            # every page: a burst of alerts may outnumber one answer
+            items = [
+                item async for item in coordinator.client.async_iter_reviews(query, page_size=POLL_LIMIT)
+            ]
             for item in sorted(items, key=lambda row: row.start_time):
                 tracked = await self._async_tracked_by_http(coordinator, item)
                 if self.feeds.get(feed.server_id) is feed:

@@ -149,7 +149,8 @@ async def _list_rules(hass: HomeAssistant, city: CityRuntime, actor: Actor,
 
 
 _ID_LIST = vol.All(cv.ensure_list, [cv.string])
-RULE_SCHEMA = vol.Schema({
+# one input for the action and the websocket command, so the dashboard edits what automations do
+RULE_FIELDS: dict[str | vol.Marker, Any] = {
     vol.Optional("rule_id"): cv.string,
     vol.Optional("name"): cv.string,
     vol.Optional("enabled"): cv.boolean,
@@ -162,7 +163,9 @@ RULE_SCHEMA = vol.Schema({
     vol.Optional("min_objects"): vol.Any(None, vol.Coerce(int)),
     vol.Optional("cooldown_seconds"): vol.Coerce(int),
     vol.Optional("escalate_after_minutes"): vol.Any(None, vol.Coerce(int)),
-})
+}
+RULE_SCHEMA = vol.Schema(RULE_FIELDS)
+DELETE_RULE_FIELDS: dict[str | vol.Marker, Any] = {vol.Required("rule_id"): cv.string}
 
 SERVICES: tuple[NccService, ...] = (
     NccService(
@@ -176,8 +179,7 @@ SERVICES: tuple[NccService, ...] = (
         ACKNOWLEDGE, _close,
     ),
     NccService("set_routing_rule", RULE_SCHEMA, MANAGE_ROUTING, _set_rule),
-    NccService("delete_routing_rule", vol.Schema({vol.Required("rule_id"): cv.string}), MANAGE_ROUTING,
-               _delete_rule),
+    NccService("delete_routing_rule", vol.Schema(DELETE_RULE_FIELDS), MANAGE_ROUTING, _delete_rule),
     NccService("list_routing_rules", vol.Schema({}), MANAGE_ROUTING, _list_rules, SupportsResponse.ONLY),
 )
 
@@ -240,6 +242,24 @@ async def _list_routing(hass: HomeAssistant, connection: ActiveConnection,
     return {"rules": [rule.to_dict() for rule in rules if actor.is_city_admin or concerns_caller(rule)]}
 
 
+def _command_input(msg: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in msg.items() if key not in ("id", "type")}
+
+
+async def _ws_set_rule(hass: HomeAssistant, connection: ActiveConnection,
+                       msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
+    data = _command_input(msg)
+    MANAGE_ROUTING.require(city, actor, data)
+    return await _set_rule(hass, city, actor, data)
+
+
+async def _ws_delete_rule(hass: HomeAssistant, connection: ActiveConnection,
+                          msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
+    data = _command_input(msg)
+    MANAGE_ROUTING.require(city, actor, data)
+    return await _delete_rule(hass, city, actor, data)
+
+
 async def _subscribe(hass: HomeAssistant, connection: ActiveConnection,
                      msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     """Push each new or changed incident the caller may see, as it happens."""
@@ -270,5 +290,7 @@ COMMANDS: tuple[NccCommand, ...] = (
     NccCommand("ncc/incidents/close",
                {vol.Required("incident_id"): str, vol.Required("note"): str}, _ws_close),
     NccCommand("ncc/routing/list", {}, _list_routing),
+    NccCommand("ncc/routing/set", RULE_FIELDS, _ws_set_rule),
+    NccCommand("ncc/routing/delete", DELETE_RULE_FIELDS, _ws_delete_rule),
     NccCommand("ncc/incidents/subscribe", {}, _subscribe),
 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import (
@@ -26,7 +26,7 @@ from .const import (
     SIGNAL_REGISTRY_CHANGED,
 )
 from .core.agencies import AgencyKind
-from .core.audit import AuditError
+from .core.audit import AuditError, AuditUnavailableError
 from .core.errors import NccError
 from .core.permissions import Actor
 from .core.registry import Change, Registry
@@ -189,7 +189,8 @@ class CityRuntime:
 
 
 async def async_setup_city(hass: HomeAssistant, entry: CityConfigEntry) -> None:
-    """Load the registry and open the audit log; refuse to start on damaged data."""
+    """Load the registry and open the audit log; refuse to start on damaged data, and retry
+    later while the audit database cannot be reached."""
     settings = CitySettings.from_entry(hass, entry)
     store = RegistryStore(hass)
     try:
@@ -203,6 +204,13 @@ async def async_setup_city(hass: HomeAssistant, entry: CityConfigEntry) -> None:
     audit = AuditTrail(hass, settings.audit_db_url)
     try:
         await audit.async_open()
+    except AuditUnavailableError as err:
+        # a database server down or a disk not mounted yet: Home Assistant tries again
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="audit_unreachable",
+            translation_placeholders={"error": str(err)},
+        ) from err
     except AuditError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 import logging
 from typing import Any
 
+import aiohttp
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
 )
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import selector
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.util import slugify
 import voluptuous as vol
 
@@ -21,6 +24,7 @@ from .const import (
     CONF_AGENCY_ID,
     CONF_AGENCY_NAME,
     CONF_AUDIT_DB_URL,
+    CONF_CITY_BOUNDS,
     CONF_CITY_NAME,
     CONF_ENTRY_TYPE,
     CONF_PASSWORD,
@@ -41,6 +45,7 @@ from .const import (
 )
 from .core.cameras import check_server_id
 from .core.errors import NccError
+from .core.registration import CityBounds
 from .data import async_get_city
 from .frigate import (
     FrigateAuthError,
@@ -56,9 +61,40 @@ _LOGGER = logging.getLogger(__name__)
 CITY_UNIQUE_ID = "city"
 # the form's help text shows the template's own placeholders literally
 TEMPLATE_PLACEHOLDERS = {"host": "{host}", "camera": "{camera}", "server": "{server}"}
+# the edges of the city's rectangle, in the order CityBounds takes them
+BOUND_EDGES = ("south", "west", "north", "east")
 
 
-def _city_schema(defaults: Mapping[str, Any], *, first_time: bool) -> vol.Schema:
+def _bounds_section(bounds: Mapping[str, Any]) -> section:
+    """The city's area, optional: shown open when the city has one."""
+    edge = selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            mode=selector.NumberSelectorMode.BOX, step="any", unit_of_measurement="°"
+        )
+    )
+    return section(
+        vol.Schema({
+            vol.Optional(name, description={"suggested_value": bounds.get(name)}): edge
+            for name in BOUND_EDGES
+        }),
+        {"collapsed": not bounds},
+    )
+
+
+def _stored_bounds(data: Mapping[str, Any]) -> dict[str, float]:
+    """The entry's bounds as the form shows them; nothing when unset or unreadable."""
+    value = data.get(CONF_CITY_BOUNDS)
+    if value is None:
+        return {}
+    try:
+        return asdict(CityBounds.from_value(value))
+    except NccError:
+        return {}
+
+
+def _city_schema(
+    defaults: Mapping[str, Any], bounds: Mapping[str, Any], *, first_time: bool
+) -> vol.Schema:
     fields: dict[vol.Marker, Any] = {
         vol.Required(CONF_CITY_NAME, default=defaults.get(CONF_CITY_NAME, "")): str,
         vol.Required(
@@ -80,6 +116,7 @@ def _city_schema(defaults: Mapping[str, Any], *, first_time: bool) -> vol.Schema
             description={"suggested_value": defaults.get(CONF_AUDIT_DB_URL)},
         )
     ] = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
+    fields[vol.Optional(CONF_CITY_BOUNDS)] = _bounds_section(bounds)
     return vol.Schema(fields)
 
 
@@ -124,9 +161,19 @@ def _server_schema(
 async def _async_validate_server(
     flow: ConfigFlow, url: str, username: str | None, password: str | None, verify_ssl: bool
 ) -> str | None:
-    """Try the server as NCC will use it; return an error key or None."""
+    """Try the server as NCC will use it; return an error key or None.
+
+    The login answers with Frigate's token as a cookie: a private, cookie-less session keeps
+    it out of the jar Home Assistant shares with every other integration.
+    """
+    if bool(username) != bool(password):
+        return "incomplete_auth"
+    session = async_create_clientsession(
+        flow.hass, verify_ssl=verify_ssl, auto_cleanup=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
     client = FrigateClient(
-        async_get_clientsession(flow.hass, verify_ssl=verify_ssl),
+        session,
         url,
         username=username or None,
         password=password or None,
@@ -143,6 +190,9 @@ async def _async_validate_server(
     except FrigateError as err:
         _LOGGER.debug("Frigate at %s answered unexpectedly: %s", client.url, err)
         return "cannot_connect"
+    finally:
+        # HA's connector is shared: let go of it without closing it
+        session.detach()
     return None
 
 
@@ -180,7 +230,8 @@ class NccConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_show_form(
             step_id="city",
             data_schema=self.add_suggested_values_to_schema(
-                _city_schema({}, first_time=True), user_input or {}
+                _city_schema({}, _submitted_bounds(user_input), first_time=True),
+                _without_bounds(user_input),
             ),
             errors=errors,
         )
@@ -325,15 +376,18 @@ class NccConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             errors = _validate_city_input(user_input, first_time=False)
             if not errors:
+                # replaced, not merged: bounds left empty are removed
+                kept = {k: v for k, v in entry.data.items() if k != CONF_CITY_BOUNDS}
                 return self.async_update_reload_and_abort(
                     entry,
                     title=user_input[CONF_CITY_NAME].strip(),
-                    data_updates=_city_data(user_input),
+                    data=kept | _city_data(user_input),
                 )
+        bounds = _stored_bounds(entry.data) if user_input is None else _submitted_bounds(user_input)
         return self.async_show_form(
             step_id="reconfigure_city",
             data_schema=self.add_suggested_values_to_schema(
-                _city_schema(entry.data, first_time=False), user_input or {}
+                _city_schema(entry.data, bounds, first_time=False), _without_bounds(user_input)
             ),
             errors=errors,
         )
@@ -353,10 +407,14 @@ class NccConfigFlow(ConfigFlow, domain=DOMAIN):
                 for other in self._async_current_entries_of(ENTRY_TYPE_SERVER)
             ):
                 return self.async_abort(reason="already_configured")
-            password = user_input.get(CONF_PASSWORD) or entry.data.get(CONF_PASSWORD)
+            # an empty password keeps the stored one, unless the account itself was removed
+            username = user_input.get(CONF_USERNAME)
+            password = user_input.get(CONF_PASSWORD) or (
+                entry.data.get(CONF_PASSWORD) if username else None
+            )
             error = (
                 await _async_validate_server(
-                    self, url, user_input.get(CONF_USERNAME), password, user_input[CONF_VERIFY_SSL]
+                    self, url, username, password, user_input[CONF_VERIFY_SSL]
                 )
                 if stream_template_is_valid(user_input[CONF_STREAM_TEMPLATE])
                 else "invalid_stream_template"
@@ -403,15 +461,41 @@ def _validate_city_input(user_input: Mapping[str, Any], *, first_time: bool) -> 
     url = str(user_input.get(CONF_AUDIT_DB_URL) or "")
     if url and not url.startswith(("sqlite:///", "postgresql://", "postgresql+psycopg2://")):
         errors[CONF_AUDIT_DB_URL] = "invalid_audit_db_url"
+    try:
+        _city_bounds(user_input)
+    except NccError:
+        errors["base"] = "invalid_bounds"
     return errors
 
 
+def _submitted_bounds(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The edges the user typed (possibly incomplete), to show again with an error."""
+    section_input = (user_input or {}).get(CONF_CITY_BOUNDS) or {}
+    return {name: section_input[name] for name in BOUND_EDGES if name in section_input}
+
+
+def _without_bounds(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The other fields' values to show again; the bounds section carries its own."""
+    return {k: v for k, v in (user_input or {}).items() if k != CONF_CITY_BOUNDS}
+
+
+def _city_bounds(user_input: Mapping[str, Any]) -> CityBounds | None:
+    """The city's rectangle: all four edges or none; raises the domain's error otherwise."""
+    edges = _submitted_bounds(user_input)
+    if not edges:
+        return None
+    # CityBounds refuses a missing edge as it refuses a misplaced one
+    return CityBounds.from_value(edges)
+
+
 def _city_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    bounds = _city_bounds(user_input)
     return {
         CONF_ENTRY_TYPE: ENTRY_TYPE_CITY,
         CONF_CITY_NAME: str(user_input[CONF_CITY_NAME]).strip(),
         CONF_RETENTION_POLICY_DAYS: int(user_input[CONF_RETENTION_POLICY_DAYS]),
         CONF_AUDIT_DB_URL: str(user_input.get(CONF_AUDIT_DB_URL) or ""),
+        **({} if bounds is None else {CONF_CITY_BOUNDS: asdict(bounds)}),
     }
 
 

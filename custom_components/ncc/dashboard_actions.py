@@ -22,12 +22,13 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .camera_views import ACTION_FOR_KIND, MAX_HEIGHT, MIN_HEIGHT, ImageKind, token_url
 from .city import CityRuntime
-from .const import DOMAIN
-from .core.permissions import CITY, Action, Actor, Target, visible_cameras
+from .const import DOMAIN, SNAPSHOT_HEIGHT_DEFAULT
+from .core.permissions import CITY, Action, Actor, CameraTarget, Target, require, visible_cameras
 from .data import async_get_data
 from .entrypoints import NccCommand, NccService, Response, async_commit
-from .guard import on
+from .guard import on, translate_errors
 
 DASHBOARD_URL_PATH = "ncc-command-center"
 DASHBOARD_ICON = "mdi:cctv"
@@ -105,6 +106,11 @@ async def _servers(hass: HomeAssistant, connection: ActiveConnection,
                    msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     """Frigate servers with their health and storage, for the overview.
 
+    `retention_days` is what the server is configured to keep, `days_kept` what its disk
+    really holds under that retention (the storage planner's figure, None until planned) and
+    `policy_days` how far back the city lets footage requests reach: a server keeping fewer
+    days than the policy loses footage a request may still ask for.
+
     City administrators see every server; others see their agency's servers and those
     recording a camera they may see.
     """
@@ -123,11 +129,33 @@ async def _servers(hass: HomeAssistant, connection: ActiveConnection,
             "cameras_total": snapshot.cameras_total if snapshot else None,
             "cameras_online": snapshot.cameras_online if snapshot else None,
             "retention_days": snapshot.retention_days if snapshot else None,
+            "days_kept": city.frigate_configs.days_kept(server_id),
+            "policy_days": city.settings.retention_policy_days,
             "storage_used_percent": snapshot.storage_used_percent if snapshot else None,
         })
     return {"servers": result}
 
 
+async def _image_url(hass: HomeAssistant, connection: ActiveConnection,
+                     msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
+    """A short-lived token URL of a camera's still image or live stream, for this session.
+
+    For cards that show images in elements of their own and cannot send a header; the view
+    checks the permission again on every request. `expires_in` tells when to ask again.
+    """
+    kind = ImageKind(msg["kind"])
+    with translate_errors():
+        require(city.registry, actor, ACTION_FOR_KIND[kind], CameraTarget(msg["camera_id"]),
+                dt_util.utcnow())
+    return token_url(hass, connection.refresh_token_id, msg["camera_id"], kind, msg["height"]).as_dict()
+
+
 COMMANDS: tuple[NccCommand, ...] = (
     NccCommand("ncc/servers", {}, _servers),
+    NccCommand("ncc/cameras/image_url", {
+        vol.Required("camera_id"): cv.string,
+        vol.Optional("kind", default=ImageKind.STILL.value): vol.In([kind.value for kind in ImageKind]),
+        vol.Optional("height", default=SNAPSHOT_HEIGHT_DEFAULT): vol.All(
+            vol.Coerce(int), vol.Range(min=MIN_HEIGHT, max=MAX_HEIGHT)),
+    }, _image_url),
 )

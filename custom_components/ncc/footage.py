@@ -13,8 +13,9 @@ The domain (`core/footage.py`) decides; this desk does the I/O around it:
 - evidence packages are built from the exports under `<config>/ncc/evidence/<request>/`, signed
   with the integration's own Ed25519 key (Store `ncc.footage_signing_key`, made once) and
   handed out through expiring links signed by HA's HTTP server (`views.py`);
-- when a request's keep-until date passes (not on legal hold) its exports and files are deleted
-  and its personal data erased.
+- when a request's keep-until date passes, or an undecided request reaches the policy's
+  `open_request_keep_days` (neither on legal hold), its exports and files are deleted and its
+  personal data erased.
 """
 
 from __future__ import annotations
@@ -88,7 +89,6 @@ from .core.workdays import DueState
 from .data import async_get_data
 from .entity import AgencySensorDescription, CitySensorDescription
 from .frigate import (
-    MAX_LIMIT,
     EventQuery,
     FrigateAuthError,
     FrigateClient,
@@ -743,13 +743,14 @@ class FootageDesk:
         """No export possible: keep the events that overlap the window instead."""
         window = request.window
         start, end = window.start.timestamp(), window.end.timestamp()
+        query = EventQuery(
+            cameras=(part.frigate_name,), after=start - EVENT_LOOKBACK.total_seconds(), before=end
+        )
         try:
-            events = await client.async_get_events(EventQuery(
-                cameras=(part.frigate_name,), after=start - EVENT_LOOKBACK.total_seconds(),
-                before=end, limit=MAX_LIMIT,
-            ))
+            # every page of the window: a busy camera has more events than one answer holds
             overlapping = [
-                event.id for event in events if event.end_time is None or event.end_time >= start
+                event.id async for event in client.async_iter_events(query)
+                if event.end_time is None or event.end_time >= start
             ]
             for event_id in overlapping:
                 await client.async_retain_event(event_id)
@@ -787,6 +788,8 @@ class FootageDesk:
             if isinstance(err, FrigateConnectionError):
                 self._waiting.setdefault(part.server_id or "", set()).add((request.id, part.id))
             return
+        if part.failing:
+            ir.async_delete_issue(self._hass, DOMAIN, self._issue_id(request, part))
         part.poll_errors = 0
         if export.in_progress:
             part.next_check_at = now + EXPORT_POLL_INTERVAL
@@ -814,6 +817,9 @@ class FootageDesk:
         part.next_check_at = dt_util.utcnow() + max(
             EXPORT_POLL_INTERVAL, retry_delay(part.poll_errors, RETRY_BASE_DELAY, RETRY_MAX_DELAY)
         )
+        # an export Frigate may still be writing, on a server that stays unreachable
+        if part.failing:
+            self._report_failing(request, part, part.poll_errors, error)
 
     def _retry(self, request: FootageRequest, part: Part, error: str, *, waiting: bool = False) -> None:
         part.attempts += 1
@@ -824,17 +830,21 @@ class FootageDesk:
         _LOGGER.debug("Preservation of %s/%s failed (attempt %s): %s",
                       request.id, part.id, part.attempts, error)
         if part.failing:
-            ir.async_create_issue(
-                self._hass, DOMAIN, self._issue_id(request, part), is_fixable=False,
-                severity=ir.IssueSeverity.ERROR, translation_key="footage_preservation_failing",
-                translation_placeholders={
-                    "request": request.id, "camera": part.camera_name,
-                    "attempts": str(part.attempts), "error": error,
-                },
-            )
-            if part.attempts == REPAIR_AFTER_ATTEMPTS:
-                self._fire(EventType.PRESERVATION_FAILED, request, [part], attempts=part.attempts)
-                self._notify()
+            self._report_failing(request, part, part.attempts, error)
+
+    def _report_failing(self, request: FootageRequest, part: Part, attempts: int, error: str) -> None:
+        """A repair issue while the part keeps failing; an event when it starts to."""
+        ir.async_create_issue(
+            self._hass, DOMAIN, self._issue_id(request, part), is_fixable=False,
+            severity=ir.IssueSeverity.ERROR, translation_key="footage_preservation_failing",
+            translation_placeholders={
+                "request": request.id, "camera": part.camera_name,
+                "attempts": str(attempts), "error": error,
+            },
+        )
+        if attempts == REPAIR_AFTER_ATTEMPTS:
+            self._fire(EventType.PRESERVATION_FAILED, request, [part], attempts=attempts)
+            self._notify()
 
     @staticmethod
     def _issue_id(request: FootageRequest, part: Part) -> str:
@@ -904,6 +914,8 @@ class FootageDesk:
         await self._async_save()
         await self._async_audit(SYSTEM_ACTOR, "footage.expire", request, details={
             "frigate_cleanup_pending": sum(part.needs_cleanup for part in request.parts),
+            # never fully decided: dropped `open_request_keep_days` after intake
+            "undecided": request.keep_until is None,
         })
 
     async def _async_clean_frigate(self, request: FootageRequest) -> bool:

@@ -1,10 +1,10 @@
 """Actions and websocket commands of footage requests.
 
-Guards: opening a request needs `request_export` on each of its cameras (with a place instead
-of cameras: the cameras the caller may request there); deciding, releasing, extending and
-recording objections need `decide_footage` on the cameras concerned; legal holds and the
-footage policy are for city administrators (`legal_hold`), the disclosure register too
-(`verify_audit`, like the audit log).
+Guards: opening a request (the action or `ncc/footage/request`) needs `request_export` on each
+of its cameras (with a place instead of cameras: the cameras the caller may request there);
+deciding, releasing, extending and recording objections need `decide_footage` on the cameras
+concerned; legal holds and the footage policy are for city administrators (`legal_hold`), the
+disclosure register too (`verify_audit`, like the audit log).
 """
 
 from __future__ import annotations
@@ -314,6 +314,25 @@ async def _set_policy(hass: HomeAssistant, city: CityRuntime, actor: Actor,
 
 
 REQUEST_ID: Fields = {vol.Required("request_id"): cv.string}
+# the `request_footage` action and the `ncc/footage/request` command take the same fields
+INTAKE_FIELDS: Fields = {
+    vol.Required("requester_name"): cv.string,
+    vol.Required("requester_identity_number"): cv.string,
+    vol.Required("requester_kind"): _enum(RequesterKind),
+    vol.Optional("requester_organisation", default=""): cv.string,
+    vol.Optional("requester_phone", default=""): cv.string,
+    vol.Optional("requester_email", default=""): cv.string,
+    vol.Required("purpose"): cv.string,
+    vol.Required("incident_type"): _enum(IncidentType),
+    vol.Required("legal_basis"): _enum(LegalBasis),
+    vol.Optional("reference", default=""): cv.string,
+    vol.Required("start"): cv.datetime,
+    vol.Required("end"): cv.datetime,
+    vol.Optional("camera_ids"): vol.All(cv.ensure_list, [cv.string]),
+    vol.Optional("latitude"): vol.Coerce(float),
+    vol.Optional("longitude"): vol.Coerce(float),
+    vol.Optional("radius_m"): vol.Coerce(float),
+}
 RELEASE_FIELDS: Fields = {
     vol.Required("recipient_name"): cv.string,
     vol.Optional("recipient_organisation", default=""): cv.string,
@@ -330,28 +349,7 @@ DECIDE_FIELDS: Fields = {
 }
 
 SERVICES: tuple[NccService, ...] = (
-    NccService(
-        "request_footage",
-        vol.Schema({
-            vol.Required("requester_name"): cv.string,
-            vol.Required("requester_identity_number"): cv.string,
-            vol.Required("requester_kind"): _enum(RequesterKind),
-            vol.Optional("requester_organisation", default=""): cv.string,
-            vol.Optional("requester_phone", default=""): cv.string,
-            vol.Optional("requester_email", default=""): cv.string,
-            vol.Required("purpose"): cv.string,
-            vol.Required("incident_type"): _enum(IncidentType),
-            vol.Required("legal_basis"): _enum(LegalBasis),
-            vol.Optional("reference", default=""): cv.string,
-            vol.Required("start"): cv.datetime,
-            vol.Required("end"): cv.datetime,
-            vol.Optional("camera_ids"): vol.All(cv.ensure_list, [cv.string]),
-            vol.Optional("latitude"): vol.Coerce(float),
-            vol.Optional("longitude"): vol.Coerce(float),
-            vol.Optional("radius_m"): vol.Coerce(float),
-        }),
-        INTAKE_GUARD, _request_footage,
-    ),
+    NccService("request_footage", vol.Schema(INTAKE_FIELDS), INTAKE_GUARD, _request_footage),
     NccService("decide_footage_request", vol.Schema(DECIDE_FIELDS), DECIDE_GUARD, _decide),
     NccService(
         "extend_footage_deadline",
@@ -468,6 +466,18 @@ async def _ws_release_link(hass: HomeAssistant, connection: ActiveConnection,
     return await _release(hass, city, actor, data)
 
 
+async def _ws_request(hass: HomeAssistant, connection: ActiveConnection,
+                      msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
+    """The intake card's way in: as the action, without HA's `call_service` event.
+
+    HA fires `call_service` with the full data of every action call, and the recorder keeps it;
+    through this command the requester's identity number and contacts stay in NCC's own store.
+    """
+    data = {key: value for key, value in msg.items() if key not in ("id", "type")}
+    INTAKE_GUARD.require(city, actor, data)
+    return await _request_footage(hass, city, actor, data)
+
+
 async def _ws_suggest(hass: HomeAssistant, connection: ActiveConnection,
                       msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     policy = city.footage.book.policy
@@ -509,6 +519,7 @@ COMMANDS: tuple[NccCommand, ...] = (
         },
         _ws_release_link,
     ),
+    NccCommand("ncc/footage/request", INTAKE_FIELDS, _ws_request),
     NccCommand(
         "ncc/footage/suggest_cameras",
         {

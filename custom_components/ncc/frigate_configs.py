@@ -1,18 +1,20 @@
 """Frigate configuration and storage planning in Home Assistant.
 
 The `FrigateConfigDesk` keeps the stream book (each city camera's video source, credentials
-included, never shown back) and each server's policy in HA's storage; it writes the servers'
-configs into `<config>/ncc/frigate/<server>/` on request, and plans storage every hour and on
-demand: a running server is planned from what it really records (its cameras and retention,
-Frigate's own bandwidth figures, its disk), a server not yet running from its policy and the
-streams placed on it. Each server gets a sensor with the days of footage it keeps, and a
+included, never shown back) and each server's policy in HA's storage; a camera leaving the
+registry takes its stream entry with it. It writes the servers' configs into
+`<config>/ncc/frigate/<server>/` on request (a server left without cameras loses its old files,
+so no camera that left stays behind in them), and plans storage every hour and on demand: a
+running server is planned from what it really records (its cameras and retention, Frigate's own
+bandwidth figures, its disk), a server not yet running from its policy and the streams placed
+on it. Each server gets a sensor with the days of footage it keeps, and a
 repair issue while that is less than the city promises footage requests.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 import logging
@@ -53,8 +55,10 @@ from .configgen import (
 )
 from .configgen.model import MqttPolicy, StreamEntry
 from .configgen.planner import GB, MB, planned_cameras
+from .configgen.render import CONFIG_FILENAME, ENV_FILENAME
 from .const import (
     DOMAIN,
+    SIGNAL_REGISTRY_CHANGED,
     SIGNAL_SERVER_UPDATED,
     SIGNAL_STORAGE_PLAN_UPDATED,
     STORAGE_PLAN_INTERVAL,
@@ -62,6 +66,7 @@ from .const import (
 from .coordinator import ServerCoordinator, camera_uid
 from .core.cameras import CameraPurpose
 from .core.errors import ErrorKey, NccError, NotFoundError, ValidationError
+from .core.registry import Change, Operation
 from .core.streams import CameraStream
 from .data import async_get_city, async_get_data
 from .entity import NccServerEntity
@@ -69,6 +74,7 @@ from .frigate import FrigateError
 
 if TYPE_CHECKING:
     from .city import CityRuntime
+    from .registrations import RegistrationDesk
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -109,6 +115,8 @@ class FrigateConfigDesk:
         self._lock = asyncio.Lock()
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        # saving and auditing streams dropped with their cameras; finished, never cancelled, on stop
+        self._forgetting: set[asyncio.Task[None]] = set()
         self._debouncer = Debouncer(
             hass, _LOGGER, cooldown=PLAN_DEBOUNCE_S, immediate=False, function=self.async_refresh_plan
         )
@@ -142,6 +150,11 @@ class FrigateConfigDesk:
         self._unsubscribe.append(
             async_dispatcher_connect(self._hass, SIGNAL_SERVER_UPDATED, self._on_server_update)
         )
+        self._unsubscribe.append(
+            async_dispatcher_connect(self._hass, SIGNAL_REGISTRY_CHANGED, self._on_registry_change)
+        )
+        # entries whose camera left while this desk was not listening (or before it did)
+        self._forget(set(self.streams) - set(self._city.registry.cameras))
 
     async def async_stop(self) -> None:
         while self._unsubscribe:
@@ -149,6 +162,8 @@ class FrigateConfigDesk:
         self._debouncer.async_cancel()
         for task in list(self._tasks):
             task.cancel()
+        if self._forgetting:
+            await asyncio.wait(list(self._forgetting))
 
     @callback
     def schedule_refresh(self) -> None:
@@ -169,6 +184,33 @@ class FrigateConfigDesk:
         # every poll dispatches this; only a server appearing or leaving calls for a new plan
         if frozenset(self._running()) != self._planned_servers:
             self._track(self._debouncer.async_call(), "storage plan soon")
+
+    @callback
+    def _on_registry_change(self, change: Change) -> None:
+        if change.operation is Operation.REMOVE_CAMERA:
+            self._forget(change.cameras - set(self._city.registry.cameras))
+
+    @callback
+    def _forget(self, camera_ids: Iterable[str]) -> None:
+        """Drop the entries of cameras that left the registry at once, so no generated config
+        can carry them (nor bring them back if the same id returns); save and audit after."""
+        gone = sorted(camera_id for camera_id in camera_ids if camera_id in self.streams)
+        for camera_id in gone:
+            del self.streams[camera_id]
+        if gone:
+            task = self._hass.async_create_task(self._async_forgotten(gone), eager_start=False)
+            self._forgetting.add(task)
+            task.add_done_callback(self._forgetting.discard)
+
+    async def _async_forgotten(self, camera_ids: list[str]) -> None:
+        from .city import SYSTEM_ACTOR  # the city imports this module's set-up
+
+        await self.async_save()
+        for camera_id in camera_ids:
+            await self._city.audit.async_record(
+                SYSTEM_ACTOR, "frigate_stream.remove", "camera", camera_id, camera_id=camera_id,
+                details={"cause": "camera_removed"},
+            )
 
     # ------------------------------------------------------------------------ inputs
 
@@ -201,22 +243,28 @@ class FrigateConfigDesk:
                 return str(broker)
         return ""
 
-    def camera_streams(self) -> list[CameraStream]:
-        """The stream book's cameras known to the registry, and approved private cameras.
+    def _registrations(self) -> RegistrationDesk | None:
+        # another feature's desk; absent where private camera registration is not set up
+        return getattr(self._city, "registrations", None)
 
-        A stream pinned to a server NCC no longer knows is left for the planner to place.
+    def camera_streams(self) -> list[CameraStream]:
+        """The stream book's cameras known to the registry, and active `recorded` private cameras.
+
+        A registered camera is left out unless its registration is active at tier `recorded`,
+        whatever the book says. A stream pinned to a server NCC no longer knows is left for the
+        planner to place.
         """
         cameras = self._city.registry.cameras
+        registrations = self._registrations()
+        withheld = registrations.withheld_cameras() if registrations is not None else frozenset()
         booked = [
             entry.stream(
                 name=camera.name, owner_agency_id=camera.owner_agency_id, purpose=camera.purpose,
                 site_id=camera.site_id, area_type=camera.area_type,
             )
             for entry in self.streams.values()
-            if (camera := cameras.get(entry.camera_id)) is not None
+            if (camera := cameras.get(entry.camera_id)) is not None and camera.id not in withheld
         ]
-        # another feature's desk; absent where private camera registration is not set up
-        registrations = getattr(self._city, "registrations", None)
         if registrations is not None:
             known = {stream.camera_id for stream in booked}
             booked += [s for s in registrations.recorded_streams() if s.camera_id not in known]
@@ -253,6 +301,8 @@ class FrigateConfigDesk:
     def set_stream(self, entry: StreamEntry) -> StreamEntry:
         if entry.camera_id not in self._city.registry.cameras:
             raise NotFoundError(ErrorKey.CAMERA_NOT_FOUND, camera=entry.camera_id)
+        if (registrations := self._registrations()) is not None:
+            registrations.check_recordable(entry.camera_id)
         if entry.server_id is not None and entry.server_id not in self.server_ids():
             raise ValidationError(ConfigGenKey.SERVER_UNKNOWN, field="server_id", server=entry.server_id)
         self.streams[entry.camera_id] = entry
@@ -272,7 +322,11 @@ class FrigateConfigDesk:
     # ------------------------------------------------------------------------ generation
 
     async def async_generate(self, server_id: str | None) -> tuple[Generation, list[Path]]:
-        """Render every server (they are checked together) and write `server_id`'s or all."""
+        """Render every server (they are checked together) and write `server_id`'s or all.
+
+        A chosen server without cameras gets no files, and loses those an earlier generation
+        wrote: they would still name (and hold the credentials of) cameras that have left.
+        """
         if server_id is not None and server_id not in self.server_ids():
             raise ValidationError(ConfigGenKey.SERVER_UNKNOWN, field="server_id", server=server_id)
         city = self.city_input()
@@ -288,7 +342,12 @@ class FrigateConfigDesk:
                 placement=generation.placement,
                 empty_servers=generation.empty_servers,
             )
-            return chosen, write_generation(chosen, out_dir)
+            written = write_generation(chosen, out_dir)
+            for empty in generation.empty_servers:
+                if server_id in (None, empty):
+                    for name in (CONFIG_FILENAME, ENV_FILENAME):
+                        (out_dir / empty / name).unlink(missing_ok=True)
+            return chosen, written
 
         return await self._hass.async_add_executor_job(run)
 

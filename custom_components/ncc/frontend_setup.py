@@ -16,7 +16,12 @@ from homeassistant.components.http import StaticPathConfig
 from homeassistant.core import HomeAssistant
 from homeassistant.util.hass_dict import HassKey
 
-from .camera_views import CameraLiveView, CameraSnapshotView
+from .camera_views import (
+    CameraLiveTokenView,
+    CameraLiveView,
+    CameraSnapshotView,
+    CameraStillTokenView,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,8 +51,8 @@ async def async_setup_frontend(hass: HomeAssistant) -> str:
     await hass.http.async_register_static_paths(
         [StaticPathConfig(base, str(FRONTEND_DIR), cache_headers=True)]
     )
-    hass.http.register_view(CameraSnapshotView())
-    hass.http.register_view(CameraLiveView())
+    for view in (CameraSnapshotView(), CameraLiveView(), CameraStillTokenView(), CameraLiveTokenView()):
+        hass.http.register_view(view)
     hass.data[DATA_FRONTEND_URL] = base
     if "frontend" in hass.config.components:
         add_extra_js_url(hass, f"{base}/{ENTRY_MODULE}")

@@ -182,7 +182,7 @@ class RegistrationDesk:
         cameras = self._city.registry.cameras
         streams: list[CameraStream] = []
         for reg in self._book.registrations.values():
-            if reg.state is not RegistrationState.ACTIVE or not reg.tier.uses_streams:
+            if not reg.recorded_by_city:
                 continue
             for camera in reg.cameras:
                 record = cameras.get(camera.camera_id or "")
@@ -202,6 +202,30 @@ class RegistrationDesk:
                     )
                 )
         return sorted(streams, key=lambda stream: stream.camera_id)
+
+    def withheld_cameras(self) -> frozenset[str]:
+        """Registered cameras no city Frigate server may record now, whatever the stream book
+        holds for them: those of registrations not active at tier `recorded` (suspended ones,
+        tiers that share no stream, cameras an ended registration still keeps for open work)."""
+        registrations = self._book.registrations.values()
+        recorded = {
+            camera_id for reg in registrations if reg.recorded_by_city for camera_id in reg.camera_ids
+        }
+        listed = {camera_id for reg in registrations for camera_id in reg.camera_ids}
+        return frozenset(listed - recorded)
+
+    def check_recordable(self, camera_id: str) -> None:
+        """Refuse a city stream for a registered camera the city may not record under its agreement:
+        a registration at a tier that shares no stream, or one that has ended (its cameras are on
+        their way out). A suspended `recorded` registration's camera may get one; it waits."""
+        for reg in self._book.registrations.values():
+            if camera_id in reg.camera_ids and not (reg.tier.uses_streams and reg.state in JOINED_STATES):
+                record = self._city.registry.cameras.get(camera_id)
+                raise ValidationError(
+                    RegistrationKey.CAMERA_NOT_RECORDED, field="camera_id",
+                    camera=camera_id if record is None else record.name,
+                    registration=reg.id, tier=reg.tier, state=reg.state,
+                )
 
     def diagnostics(self) -> dict[str, Any]:
         """Counts only: no names, contacts or credentials."""

@@ -1,12 +1,14 @@
 """Actions and websocket commands of private camera registration.
 
 Who may do what, in terms of `core/permissions`:
-- submit: a role in the city department whose front desk takes the application
-  (`view_agency` on `received_by_agency_id`), or `review_registration` when no desk is named;
+- submit: an operator or administrator of the city department whose front desk takes the
+  application (`submit_registration` on `received_by_agency_id`), or `review_registration`
+  when no desk is named;
 - review (start, approve, reject) and renew: `review_registration` (city administrators);
 - suspend, resume, withdraw: once approved, `manage_agency` on the owner's agency (the owner's
   own administrators, and city administrators acting for the owner); a suspension by the city
-  (and resuming it) needs `review_registration`; before approval, the receiving desk or a reviewer.
+  (and resuming it) needs `review_registration`; before approval, those who may submit at the
+  receiving desk, or a reviewer.
 """
 
 from __future__ import annotations
@@ -146,7 +148,8 @@ def _registration(registry: Registry, data: dict[str, object]) -> Registration |
 
 
 def _for_owner(registry: Registry, registration: Registration | None) -> list[Check]:
-    """The owner's administrators once its agency exists; before that, the desk or a reviewer.
+    """The owner's administrators once its agency exists; before that, whoever may submit at
+    the receiving desk, or a reviewer.
 
     An unknown registration needs a reviewer, so others learn nothing about what exists.
     """
@@ -155,14 +158,14 @@ def _for_owner(registry: Registry, registration: Registration | None) -> list[Ch
     if registration.agency_id is not None and registration.agency_id in registry.agencies:
         return [(Action.MANAGE_AGENCY, AgencyTarget(registration.agency_id))]
     if registration.application.received_by is not None:
-        return [(Action.VIEW_AGENCY, AgencyTarget(registration.application.received_by))]
+        return [(Action.SUBMIT_REGISTRATION, AgencyTarget(registration.application.received_by))]
     return [(Action.REVIEW_REGISTRATION, CITY)]
 
 
 def _submit_checks(registry: Registry, data: dict[str, object]) -> list[Check]:
     front_desk = data.get("received_by_agency_id")
     if front_desk:
-        return [(Action.VIEW_AGENCY, AgencyTarget(str(front_desk)))]
+        return [(Action.SUBMIT_REGISTRATION, AgencyTarget(str(front_desk)))]
     return [(Action.REVIEW_REGISTRATION, CITY)]
 
 
@@ -279,7 +282,9 @@ def _guard(checks: Callable[[Registry, dict[str, object]], list[Check]], action:
 
 
 SERVICES: tuple[NccService, ...] = (
-    NccService("submit_registration", SUBMIT_SCHEMA, _guard(_submit_checks, Action.VIEW_AGENCY), _submit),
+    NccService(
+        "submit_registration", SUBMIT_SCHEMA, _guard(_submit_checks, Action.SUBMIT_REGISTRATION), _submit
+    ),
     NccService(
         "review_registration",
         vol.Schema({

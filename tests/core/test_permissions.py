@@ -230,8 +230,9 @@ def test_agency_matrix(role: str) -> None:
             A.MANAGE_OPERATORS,
             A.MANAGE_GRANTS,
             A.VIEW_AUDIT,
+            A.SUBMIT_REGISTRATION,
         },
-        "operator": {A.VIEW_AGENCY},
+        "operator": {A.VIEW_AGENCY, A.SUBMIT_REGISTRATION},
         "viewer": {A.VIEW_AGENCY},
         "none": set(),
     }[role]

@@ -116,6 +116,8 @@ def oracle_agency(registry: Registry, user: str, is_ha_admin: bool, agency_id: s
         return True
     if role is None or agency != agency_id:
         return False
+    if action == "submit_registration":  # filing applications at the agency's front desk
+        return role in ("agency_admin", "operator")
     return role == "agency_admin" or action == "view_agency"
 
 

@@ -413,6 +413,27 @@ def test_holds_objections_and_expiry(city: Registry) -> None:
     assert error_key(late) == FootageKey.RECORDS_EXPIRED
 
 
+def test_requests_never_fully_decided_expire_after_the_open_request_period(city: Registry) -> None:
+    assert FootagePolicy().open_request_keep_days == 90
+    assert error_key(lambda: FootagePolicy(open_request_keep_days=29)) == FootageKey.POLICY_VALUE_INVALID
+    book = FootageBook(FootagePolicy(open_request_keep_days=30, evidence_keep_days=60))
+    abandoned = open_request(book, city, ("srv1/gate",))
+    half = open_request(book, city, ("srv1/gate", "registry/kiosk"))
+    held = open_request(book, city, ("srv1/gate",))
+    decided = open_request(book, city, ("srv1/gate",))
+    ani, admin = actor(city, "ani"), actor(city, "admin")
+    book.decide(half.id, "P1", "approve", "legal_obligation", "", actor=ani, now=NOW)
+    book.set_hold(held.id, "Perkara 7/Pid/2026", actor=admin, now=NOW)
+    book.decide(decided.id, "P1", "refuse", "not_relevant", "", actor=ani, now=NOW + timedelta(days=1))
+    assert book.expiring(NOW + timedelta(days=30) - timedelta(seconds=1)) == []
+    # undecided (in full or in part) and not on hold: gone after 30 days; a decided request
+    # keeps its own keep-until date
+    assert book.expiring(NOW + timedelta(days=30)) == [abandoned, half]
+    assert book.expiring(NOW + timedelta(days=61)) == [abandoned, half, decided]
+    book.release_hold(held.id)
+    assert held in book.expiring(NOW + timedelta(days=30))
+
+
 def test_the_book_round_trips_and_refuses_damaged_data(city: Registry) -> None:
     book = FootageBook(FootagePolicy(max_cameras=5))
     request = open_request(book, city, ("srv1/gate", "registry/kiosk"), area=SearchArea(*ALUN_ALUN, 100),

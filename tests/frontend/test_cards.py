@@ -45,7 +45,8 @@ CAMERAS = {"cameras": [
 ]}
 ADMIN = {"user_id": "u1", "name": "Admin", "role": "city_admin", "agency_id": None,
          "is_city_admin": True, "city": "Kota Mojokerto", "emergency_active": False}
-OPERATOR = {**ADMIN, "role": "operator", "agency_id": "dishub", "is_city_admin": False}
+OPERATOR = {**ADMIN, "role": "operator", "agency_id": "dishub", "is_city_admin": False,
+            "agency": AGENCIES["agencies"][1]}
 
 
 def answers(page: Page, table: dict[str, Any]) -> None:
@@ -111,7 +112,7 @@ def calls(page: Page, kind: str) -> list[dict[str, Any]]:
 def test_both_languages_have_the_same_strings_and_placeholders(page: Page) -> None:
     load(page, "ncc-common.js")
     tables: dict[str, dict[str, str]] = page.evaluate(
-        "async () => (await import('/ncc-common.js')).STRINGS")
+        "async () => { await import('/ncc-strategy.js'); return (await import('/ncc-common.js')).STRINGS; }")
     assert set(tables) == {"en", "id"}
     assert tables["en"].keys() == tables["id"].keys()
     for key, english in tables["en"].items():
@@ -188,9 +189,23 @@ def test_strategy_for_an_operator_in_bahasa_indonesia(page: Page) -> None:
         {**AGENCIES["agencies"][1]}, {"id": "diskominfo", "code": "DISKOMINFO", "name": "Kominfo"},
     ]}})
     dashboard = build(page, "id")
+    # a city department's operator files private registrations at the front desk
     assert [view["path"] for view in dashboard["views"]] == [
-        "overview", "cameras", "agency-dishub", "requests", "incidents"]
+        "overview", "cameras", "agency-dishub", "requests", "incidents", "registrations"]
     assert dashboard["views"][0]["title"] == "Ringkasan"
+
+
+@pytest.mark.parametrize("me", [
+    pytest.param({**OPERATOR, "agency_id": "polres", "agency": AGENCIES["agencies"][2]}, id="police"),
+    pytest.param({**OPERATOR, "role": "viewer"}, id="viewer"),
+])
+def test_strategy_offers_no_front_desk_to_viewers_or_vertical_agencies(
+    page: Page, me: dict[str, Any]
+) -> None:
+    answers(page, {"ncc/me": me, "ncc/agencies": AGENCIES})
+    paths = [view["path"] for view in build(page, "en")["views"]]
+    assert "registrations" not in paths
+    assert "audit" not in paths
 
 
 def test_strategy_explains_a_missing_role(page: Page) -> None:
@@ -317,7 +332,8 @@ def test_city_status_lists_agencies_and_servers(page: Page) -> None:
         .map(r => r.textContent.replace(/\\s+/g, ' ').trim())""")
     assert rows == [
         "Dinas Kominfo DISKOMINFO 2 / 3", "Dinas Perhubungan DISHUB 2 / 2",
-        "Balai Kota 19 / 20 10 41.3 %", "Dishub Unreachable – –",
+        # days kept (not planned here: –), retention set, storage used
+        "Balai Kota 19 / 20 – 10 41.3 %", "Dishub Unreachable – – –",
     ]
 
 

@@ -301,6 +301,106 @@ async def test_routing_rules_are_managed_by_the_city(polled: PolledCity) -> None
     assert [e.action for e in page.entries] == ["routing.delete", "routing.update", "routing.create"]
 
 
+async def test_the_dashboard_edits_routing_rules_for_city_administrators_only(
+    polled: PolledCity, hass_ws_client: WebSocketGenerator,
+) -> None:
+    hass, users, desk = polled.hass, polled.users, polled.desk
+    city = async_get_city(hass)
+    assert city is not None
+
+    async def client_for(name: str) -> Any:
+        refresh = await hass.auth.async_create_refresh_token(users[name], "http://127.0.0.1/")
+        return await hass_ws_client(hass, hass.auth.async_create_access_token(refresh))
+
+    async def ws(client: Any, command: str, **data: Any) -> dict[str, Any]:
+        await client.send_json_auto_id({"type": command, **data})
+        return dict(await client.receive_json())
+
+    async def routing_audit() -> list[str]:
+        return [e.action for e in (await city.audit.async_query(AuditQuery(action="routing"))).entries]
+
+    admin = await hass_ws_client(hass)
+    camera_id = f"dishub/{polled.camera(0)}"
+    rule_input = {
+        "name": "Parkir liar", "labels": ["car"], "sub_labels": ["B 1234 XY"], "severities": ["detection"],
+        "zones": ["bahu_jalan"], "camera_ids": [camera_id], "owner_agency_ids": ["dishub"],
+        "time_after": "06:00", "time_before": "18:00", "min_objects": 2, "target_agency_ids": ["polres"],
+        "notify_camera_agencies": True, "cooldown_seconds": 900, "escalate_after_minutes": 20,
+        "escalate_to": ["damkar"],
+    }
+    before = dict(desk.router.rules)
+    for name in ("dishub_op", "mall_admin", "polres_viewer"):
+        client = await client_for(name)
+        for command, data in (("ncc/routing/set", rule_input),
+                              ("ncc/routing/set", {"rule_id": "fire_to_damkar", "enabled": True}),
+                              ("ncc/routing/delete", {"rule_id": "fire_to_damkar"})):
+            refused = await ws(client, command, **data)
+            assert refused["error"]["code"] == "unauthorized", (name, command)
+            assert refused["error"]["translation_key"] == "permission_denied_city"
+    assert desk.router.rules == before
+    assert await routing_audit() == []
+
+    created = (await ws(admin, "ncc/routing/set", **rule_input))["result"]["rule"]
+    assert created == {
+        "id": "parkir_liar", "name": "Parkir liar", "enabled": True, "labels": ["car"],
+        "sub_labels": ["B 1234 XY"], "severities": ["detection"], "zones": ["bahu_jalan"],
+        "require_zone": False, "camera_ids": [camera_id], "site_ids": [], "owner_agency_ids": ["dishub"],
+        "time_window": {"after": "06:00:00", "before": "18:00:00"}, "min_objects": 2,
+        "target_agency_ids": ["polres"], "notify_camera_agencies": True, "cooldown_seconds": 900,
+        "escalate_after_minutes": 20, "escalate_to": ["damkar"],
+    }
+    assert desk.router.rules["parkir_liar"].to_dict() == created
+    # the dashboard's switch changes only what it sends
+    toggled = (await ws(admin, "ncc/routing/set", rule_id="parkir_liar", enabled=False))["result"]["rule"]
+    assert toggled == {**created, "enabled": False}
+    # clearing: empty lists, no time window, no threshold, no escalation
+    cleared = (await ws(admin, "ncc/routing/set", rule_id="parkir_liar", labels=[], time_after=None,
+                        time_before=None, min_objects=None, escalate_after_minutes=None))["result"]["rule"]
+    assert (cleared["labels"], cleared["time_window"], cleared["min_objects"]) == ([], None, None)
+    assert cleared["escalate_after_minutes"] is None
+    assert await routing_audit() == ["routing.update", "routing.update", "routing.create"]
+
+    # bad input is refused with a translated reason and changes nothing
+    kept = dict(desk.router.rules)
+    edit, delete = "ncc/routing/set", "ncc/routing/delete"
+    rule = {"rule_id": "parkir_liar"}
+    failures: list[tuple[str, dict[str, Any], str | None]] = [
+        (edit, {**rule, "target_agency_ids": ["tidak_ada"]}, "agency_not_found"),
+        (edit, {**rule, "time_after": "22:00"}, "routing_time_window_incomplete"),
+        (edit, {**rule, "time_after": "22:00", "time_before": "22:00"}, "routing_time_window_empty"),
+        (edit, {**rule, "cooldown_seconds": -5}, "routing_invalid_duration"),
+        (edit, {**rule, "min_objects": 5000}, "routing_invalid_min_objects"),
+        (edit, {**rule, "zones": [f"z{n}" for n in range(51)]}, "routing_too_many_items"),
+        (edit, {**rule, "camera_ids": ["dishub/nope"]}, "camera_not_found"),
+        (edit, {**rule, "target_agency_ids": [], "notify_camera_agencies": False},
+         "routing_rule_has_no_target"),
+        (edit, {"labels": ["person"], "target_agency_ids": ["polres"]}, "field_required"),
+        (edit, {**rule, "severities": ["fire"]}, None),
+        (edit, {**rule, "time_after": "late"}, None),
+        (delete, {"rule_id": "default"}, "routing_default_rule_protected"),
+        (delete, {"rule_id": "tidak_ada"}, "routing_rule_not_found"),
+        (delete, {}, None),
+    ]
+    for command, data, key in failures:
+        reply = await ws(admin, command, **data)
+        assert reply["error"]["code"] == "invalid_format", data
+        assert reply["error"].get("translation_key") == key, data
+    assert desk.router.rules == kept
+    assert len(await routing_audit()) == 3
+
+    deleted = await ws(admin, "ncc/routing/delete", rule_id="parkir_liar")
+    assert deleted["result"]["rule"]["id"] == "parkir_liar"
+    assert "parkir_liar" not in desk.router.rules
+    assert (await routing_audit())[0] == "routing.delete"
+    # what the dashboard saved is what a restart loads
+    assert await hass.config_entries.async_reload(polled.city_entry.entry_id)
+    await hass.async_block_till_done()
+    reloaded = async_get_city(hass)
+    assert reloaded is not None
+    assert reloaded.alerts.router.rules == {
+        rule_id: rule for rule_id, rule in kept.items() if rule_id != "parkir_liar"}
+
+
 async def test_websocket_lists_pushes_and_acts_per_permission(
     polled: PolledCity, hass_ws_client: WebSocketGenerator, freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -322,7 +422,8 @@ async def test_websocket_lists_pushes_and_acts_per_permission(
     polres, mall, stranger = await client_for("polres_op"), await client_for("mall_admin"), \
         await client_for("stranger")
     samples = {"ncc/incidents/acknowledge": {"incident_id": "x"},
-               "ncc/incidents/close": {"incident_id": "x", "note": "x"}}
+               "ncc/incidents/close": {"incident_id": "x", "note": "x"},
+               "ncc/routing/delete": {"rule_id": "x"}}
     for command in COMMANDS:
         reply = await ws(stranger, command.type, **samples.get(command.type, {}))
         assert reply["error"]["code"] == "unauthorized", command.type

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 import json
 import logging
 from pathlib import Path
+import threading
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
 from homeassistant.components import mqtt
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ncc.alerts import AlertDesk, FeedMode, PayloadProblem
-from custom_components.ncc.const import DOMAIN, EVENT_INCIDENT
+from custom_components.ncc.const import (
+    DOMAIN,
+    EVENT_CAMERA_OFFLINE,
+    EVENT_CAMERA_ONLINE,
+    EVENT_INCIDENT,
+    EVENT_SERVER_UNAVAILABLE,
+)
 from custom_components.ncc.data import async_get_city, async_get_data
 from frigate_sim import SimCity
 from frigate_sim.testing import Broker, mosquitto_binary, start_mosquitto
@@ -342,3 +351,104 @@ async def test_prefix_clashes_and_subscription_failures_fall_back_to_polling(
     finally:
         await sim.stop()
         await hass.config_entries.async_unload(mqtt_entry.entry_id)
+
+
+def recorder(hass: HomeAssistant, event_type: str) -> list[dict[str, Any]]:
+    """Every `event_type` event fired from now on (for the rest of the test)."""
+    seen: list[dict[str, Any]] = []
+
+    @callback
+    def record(event: Event[dict[str, Any]]) -> None:
+        seen.append(dict(event.data))
+
+    hass.bus.async_listen(event_type, record)
+    return seen
+
+
+async def wait_frozen(hass: HomeAssistant, predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """`wait_for` under a frozen clock: the loop's timers stand still, so real time passes in a
+    worker thread while the broker's messages come in through the loop's socket readers."""
+    for _ in range(int(timeout_s / 0.02)):
+        if predicate():
+            return
+        await hass.async_add_executor_job(threading.Event().wait, 0.02)
+    raise AssertionError("condition not reached in time")
+
+
+async def test_acknowledgement_over_the_broker_stops_escalation(
+    mqtt_city: MqttCity, hass_admin_user: User, freezer: FrozenDateTimeFactory,
+) -> None:
+    # (the clock is frozen after the fixture connected everything: requested last)
+    hass, desk, server = mqtt_city.hass, mqtt_city.desk, mqtt_city.sim.servers[1]
+    first = await server.emit_review(mqtt_city.camera(1, 0), label="person", severity="alert")
+    second = await server.emit_review(mqtt_city.camera(1, 1), label="person", severity="alert")
+    # each review item: new, then its update and end as updates of the same incident
+    await wait_frozen(hass, lambda: len(mqtt_city.of_type("new")) == 2
+                      and all(i.ended_at is not None for i in desk.book.incidents.values()))
+    by_review = {e["review_id"]: e["incident_id"] for e in mqtt_city.of_type("new")}
+    assert set(by_review) == {first, second}
+    await admin_call(hass, "acknowledge_incident", {"incident_id": by_review[first], "note": "meluncur"},
+                     hass_admin_user)
+
+    async def tick(delta: timedelta) -> None:
+        await hass.async_block_till_done()
+        freezer.tick(delta)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    # the default rule escalates after 15 minutes; one second short of that, nothing happens
+    await tick(timedelta(minutes=15) - timedelta(seconds=1))
+    assert mqtt_city.of_type("escalated") == []
+    await tick(timedelta(seconds=2))
+    [escalated] = mqtt_city.of_type("escalated")
+    assert escalated["incident_id"] == by_review[second]
+    assert escalated["new_agency_codes"] == ["DISKOMINFO"]
+    assert escalated["agency_codes"] == ["DISHUB", "POLRES", "DISKOMINFO"]
+    assert desk.book.incidents[by_review[first]].escalation_level == 0
+    # messages still flow under the frozen clock: a later update of the acknowledged review item
+    # keeps it acknowledged and escalates nothing more
+    await mqtt.async_publish(hass, "frigate_srv2/reviews", review_message(
+        mqtt_city.camera(1, 0), first, label="car", kind="update"))
+    await wait_frozen(hass, lambda: "car" in desk.book.incidents[by_review[first]].labels)
+    assert desk.book.incidents[by_review[first]].status.value == "acknowledged"
+    assert len(mqtt_city.of_type("escalated")) == 1
+
+
+async def test_camera_outage_and_server_offline_message_raise_health_events(mqtt_city: MqttCity) -> None:
+    hass, desk, server = mqtt_city.hass, mqtt_city.desk, mqtt_city.sim.servers[1]
+    offline, online = recorder(hass, EVENT_CAMERA_OFFLINE), recorder(hass, EVENT_CAMERA_ONLINE)
+    unavailable = recorder(hass, EVENT_SERVER_UNAVAILABLE)
+    coordinator = async_get_data(hass).servers["dishub"]
+    camera = mqtt_city.camera(1, 2)
+    publisher = server.mqtt
+    assert publisher is not None
+
+    server.set_camera_online(camera, False)
+    await coordinator.async_refresh()
+    assert [(e["camera_id"], e["agency_code"], e["notify_targets"]) for e in offline] == [
+        (f"dishub/{camera}", "DISHUB", ["notify.dishub_piket"])]
+    await coordinator.async_refresh()
+    assert len(offline) == 1  # still dark: said once
+    server.set_camera_online(camera, True)
+    await coordinator.async_refresh()
+    assert [e["camera_id"] for e in online] == [f"dishub/{camera}"]
+
+    # Frigate says `offline` on its availability topic (its HTTP API still answers)
+    publisher.set_available(False)
+    await wait_for(lambda: desk.feeds["dishub"].available == "offline")
+    assert unavailable == [
+        {"server_id": "dishub", "agency_code": "DISHUB", "notify_targets": ["notify.dishub_piket"]}]
+    # `offline` again is the same outage (a marker after it shows it was handled)
+    await mqtt.async_publish(hass, "frigate_srv2/available", "offline")
+    await mqtt.async_publish(hass, "frigate_srv2/available", "unsure")
+    await wait_for(lambda: desk.problems[PayloadProblem.WRONG_SHAPE] == 1)
+    assert len(unavailable) == 1
+    # back, confirmed by a successful poll; the next `offline` is a new outage
+    publisher.set_available(True)
+    await wait_for(lambda: desk.feeds["dishub"].available == "online")
+    await coordinator.async_refresh()
+    publisher.set_available(False)
+    await wait_for(lambda: len(unavailable) == 2)
+    assert [e["server_id"] for e in unavailable] == ["dishub", "dishub"]
+    assert len(offline) == 1  # a server going away is not a camera outage
+    assert mqtt_city.events == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+import socket
 from typing import Any
 
 from homeassistant.auth.models import User
@@ -38,11 +40,49 @@ async def test_damaged_registry_stops_the_city_and_is_left_untouched(
     assert async_get_city(hass) is None
 
 
-async def test_unreachable_audit_database_stops_the_city(hass: HomeAssistant) -> None:
-    entry = city_entry("sqlite:////nonexistent-dir/deeper/audit.db")
+async def test_an_audit_database_not_there_yet_is_waited_for(hass: HomeAssistant, tmp_path: Path) -> None:
+    """A SQLite file on a disk not mounted yet: the city starts once the folder is there."""
+    folder = tmp_path / "evidence-disk"
+    entry = city_entry(f"sqlite:///{folder / 'audit.db'}")
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "unable to open database file" in entry.reason
+    assert async_get_city(hass) is None
+    folder.mkdir()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert (folder / "audit.db").exists()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_unreachable_audit_database_server_is_retried(hass: HomeAssistant) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    entry = city_entry(f"postgresql://ncc:not-this-secret@127.0.0.1:{port}/ncc")
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason is not None
+    assert "Connection refused" in entry.reason
+    assert "not-this-secret" not in entry.reason
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_damaged_audit_database_stops_the_city_and_is_left_untouched(
+    hass: HomeAssistant, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "audit.db"
+    damaged.write_bytes(b"not a database " * 1000)
+    entry = city_entry(f"sqlite:///{damaged}")
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+    assert "file is not a database" in entry.reason
+    assert damaged.read_bytes() == b"not a database " * 1000
 
 
 async def test_server_waits_for_the_city_then_gives_up(

@@ -8,16 +8,27 @@ from pathlib import Path
 import sys
 from typing import Any
 
+import aiohttp
 from homeassistant import config_entries
+from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.aiohttp_client import (
+    async_create_clientsession,
+    async_get_clientsession,
+)
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
+from custom_components.ncc.config_flow import BOUND_EDGES
 from custom_components.ncc.const import (
     CONF_AGENCY_CODE,
     CONF_AGENCY_ID,
     CONF_AGENCY_NAME,
     CONF_AUDIT_DB_URL,
+    CONF_CITY_BOUNDS,
     CONF_CITY_NAME,
     CONF_ENTRY_TYPE,
     CONF_PASSWORD,
@@ -34,7 +45,8 @@ from custom_components.ncc.const import (
 )
 from frigate_sim import SimCity
 
-from .conftest import OPERATING_AGENCY_ID
+from .conftest import OPERATING_AGENCY_ID, city_entry
+from .test_registration import call as submit, submit_data
 
 SetupCity = Callable[..., Awaitable[MockConfigEntry]]
 AddServer = Callable[..., Awaitable[MockConfigEntry]]
@@ -163,6 +175,9 @@ async def test_server_errors(
     no_name = await submit(server_form(srv.url, name="!!!"))
     assert no_name["errors"] == {CONF_SERVER_NAME: "invalid_name"}
 
+    no_camera = await submit(server_form(srv.url, name="tpl", **{CONF_STREAM_TEMPLATE: "rtsp://{host}"}))
+    assert no_camera["errors"] == {CONF_STREAM_TEMPLATE: "invalid_stream_template"}
+
     srv.version = "0.13.2"
     old = await submit(
         server_form(srv.url, name="old", **{CONF_USERNAME: "admin", CONF_PASSWORD: "rahasia"})
@@ -190,8 +205,6 @@ async def test_same_server_twice_is_refused(
 
 
 async def test_server_flow_needs_a_running_city(hass: HomeAssistant, audit_db_url: str) -> None:
-    from .conftest import city_entry
-
     entry = city_entry(audit_db_url)
     entry.add_to_hass(hass)  # configured but not loaded
     result = await hass.config_entries.flow.async_init(
@@ -249,6 +262,10 @@ async def test_reconfigure_server(
         result["flow_id"], {**form, CONF_URL: "http://127.0.0.1:1"}
     )
     assert down["errors"] == {"base": "cannot_connect"}
+    no_camera = await hass.config_entries.flow.async_configure(
+        down["flow_id"], {**form, CONF_URL: sim.servers[0].url, CONF_STREAM_TEMPLATE: "rtsp://{host}"}
+    )
+    assert no_camera["errors"] == {CONF_STREAM_TEMPLATE: "invalid_stream_template"}
     done = await hass.config_entries.flow.async_configure(
         down["flow_id"],
         {**form, CONF_URL: sim.servers[0].url, CONF_STREAM_TEMPLATE: "rtsp://{host}:9554/{camera}"},
@@ -278,6 +295,7 @@ async def test_reconfigure_city(
          CONF_AUDIT_DB_URL: audit_db_url},
     )
     assert done["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()  # the reload it scheduled
     assert entry.title == "Kota Malang"
     assert entry.data[CONF_RETENTION_POLICY_DAYS] == 14
 
@@ -316,3 +334,248 @@ async def test_tls_server_with_and_without_verification(
     finally:
         process.terminate()
         await process.wait()
+
+
+MOJOKERTO = {"south": -7.5, "west": 112.4, "north": -7.44, "east": 112.46}
+
+
+def city_form(audit_db_url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        CONF_CITY_NAME: "Kota Mojokerto",
+        CONF_RETENTION_POLICY_DAYS: 10,
+        CONF_AGENCY_NAME: "Dinas Komunikasi dan Informatika",
+        CONF_AGENCY_CODE: "DISKOMINFO",
+        CONF_AUDIT_DB_URL: audit_db_url,
+        **extra,
+    }
+
+
+def suggested_bounds(result: Any) -> dict[str, Any]:
+    """What the form's city-area section shows in each field."""
+    schema = result["data_schema"].schema
+    section = next(value for key, value in schema.items() if key == CONF_CITY_BOUNDS)
+    return {
+        str(key): (key.description or {}).get("suggested_value") for key in section.schema.schema
+    }
+
+
+# each is refused whole: a missing edge, edges swapped, out of range
+BAD_BOUNDS = [
+    {k: v for k, v in MOJOKERTO.items() if k != "east"},
+    {**MOJOKERTO, "south": -7.40},
+    {**MOJOKERTO, "west": 112.5},
+    {**MOJOKERTO, "north": 91.0},
+    {**MOJOKERTO, "east": 181.0},
+]
+
+
+@pytest.mark.parametrize("bounds", BAD_BOUNDS)
+async def test_city_form_refuses_bad_bounds(
+    hass: HomeAssistant, audit_db_url: str, bounds: dict[str, float]
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert set(suggested_bounds(result)) == set(BOUND_EDGES)
+    refused = await hass.config_entries.flow.async_configure(
+        result["flow_id"], city_form(audit_db_url, **{CONF_CITY_BOUNDS: bounds})
+    )
+    assert refused["type"] is FlowResultType.FORM
+    assert refused["errors"] == {"base": "invalid_bounds"}
+    # what was typed is shown again, to be corrected
+    assert {k: v for k, v in suggested_bounds(refused).items() if v is not None} == bounds
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_city_bounds_set_in_the_flow_hold_registrations_until_removed(
+    hass: HomeAssistant, audit_db_url: str, hass_admin_user: User
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    created = await hass.config_entries.flow.async_configure(
+        result["flow_id"], city_form(audit_db_url, **{CONF_CITY_BOUNDS: MOJOKERTO})
+    )
+    assert created["type"] is FlowResultType.CREATE_ENTRY
+    assert created["data"][CONF_CITY_BOUNDS] == MOJOKERTO
+    await hass.async_block_till_done()
+    surabaya = submit_data(latitude=-7.25, longitude=112.75)
+    with pytest.raises(ServiceValidationError) as outside:
+        await submit(hass, "submit_registration", surabaya, hass_admin_user)
+    assert outside.value.translation_key == "registration_outside_city"
+
+    entry = created["result"]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
+    removed = await hass.config_entries.flow.async_configure(result["flow_id"], {
+        CONF_CITY_NAME: "Kota Mojokerto", CONF_RETENTION_POLICY_DAYS: 10,
+        CONF_AUDIT_DB_URL: audit_db_url, CONF_CITY_BOUNDS: {},
+    })
+    assert removed["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    accepted = await submit(hass, "submit_registration", surabaya, hass_admin_user)
+    assert accepted["registration_id"]
+
+
+async def test_a_city_without_bounds_stores_none(hass: HomeAssistant, audit_db_url: str) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    created = await hass.config_entries.flow.async_configure(
+        result["flow_id"], city_form(audit_db_url, **{CONF_CITY_BOUNDS: {}})
+    )
+    assert created["type"] is FlowResultType.CREATE_ENTRY
+    assert CONF_CITY_BOUNDS not in created["data"]
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_sets_changes_and_removes_the_bounds(
+    hass: HomeAssistant, setup_city: SetupCity, audit_db_url: str
+) -> None:
+    entry = await setup_city()
+    form = {CONF_CITY_NAME: "Kota Mojokerto", CONF_RETENTION_POLICY_DAYS: 10,
+            CONF_AUDIT_DB_URL: audit_db_url}
+
+    async def reconfigure(bounds: dict[str, float]) -> Any:
+        result = await entry.start_reconfigure_flow(hass)
+        shown = suggested_bounds(result)
+        done = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**form, CONF_CITY_BOUNDS: bounds}
+        )
+        await hass.async_block_till_done()
+        return shown, done
+
+    shown, done = await reconfigure(MOJOKERTO)
+    assert shown == dict.fromkeys(BOUND_EDGES)  # nothing set yet
+    assert done["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_CITY_BOUNDS] == MOJOKERTO
+
+    wider = {**MOJOKERTO, "east": 112.6}
+    shown, done = await reconfigure(wider)
+    assert shown == MOJOKERTO  # the current area is offered for editing
+    assert entry.data[CONF_CITY_BOUNDS] == wider
+
+    result = await entry.start_reconfigure_flow(hass)
+    refused = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, CONF_CITY_BOUNDS: {"south": -7.5}}
+    )
+    assert refused["errors"] == {"base": "invalid_bounds"}
+    assert entry.data[CONF_CITY_BOUNDS] == wider  # a refused form changes nothing
+
+    shown, done = await reconfigure({})
+    assert shown == wider
+    assert done["reason"] == "reconfigure_successful"
+    assert CONF_CITY_BOUNDS not in entry.data
+    assert entry.data[CONF_AGENCY_CODE] == "DISKOMINFO"  # the rest of the entry is kept
+
+
+async def test_reconfigure_offers_stored_bounds_in_either_form_and_ignores_bad_ones(
+    hass: HomeAssistant, setup_city: SetupCity
+) -> None:
+    entry = await setup_city(**{CONF_CITY_BOUNDS: [1, 2]})
+    result = await entry.start_reconfigure_flow(hass)
+    assert suggested_bounds(result) == dict.fromkeys(BOUND_EDGES)
+    # `[south, west, north, east]`, as registrations also read it
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CITY_BOUNDS: list(MOJOKERTO.values())}
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    assert suggested_bounds(result) == MOJOKERTO
+
+
+async def test_the_bounds_fields_are_numbers(hass: HomeAssistant, audit_db_url: str) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    with pytest.raises(vol.Invalid):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], city_form(audit_db_url, **{CONF_CITY_BOUNDS: {**MOJOKERTO, "south": "x"}})
+        )
+
+
+async def test_validation_leaves_no_frigate_token_in_the_shared_cookie_jar(
+    hass: HomeAssistant, setup_city: SetupCity, auth_sim: SimCity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await setup_city()
+    srv = auth_sim.servers[0]
+    account = {CONF_USERNAME: "admin", CONF_PASSWORD: "rahasia"}
+    # aiohttp's jar ignores cookies of bare IP addresses; the shared jars here keep them, as
+    # they would for a server reached by name (the simulator is only at 127.0.0.1)
+    for verify_ssl in (True, False):
+        shared = async_get_clientsession(hass, verify_ssl=verify_ssl)
+        shared._cookie_jar = aiohttp.CookieJar(unsafe=True)
+    # such a jar keeps the token Frigate's login answers with
+    plain = async_create_clientsession(
+        hass, auto_cleanup=False, cookie_jar=aiohttp.CookieJar(unsafe=True)
+    )
+    await plain.post(f"{srv.url}/api/login", json={"user": "admin", "password": "rahasia"})
+    assert "frigate_token" in [cookie.key for cookie in plain.cookie_jar]
+    plain.detach()
+    signed_in: list[bool] = []
+    login = srv.authenticator.login
+
+    def counted_login(user: str, password: str) -> tuple[str, int] | None:
+        answer = login(user, password)
+        signed_in.append(answer is not None)
+        return answer
+
+    monkeypatch.setattr(srv.authenticator, "login", counted_login)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    created = await hass.config_entries.flow.async_configure(
+        result["flow_id"], server_form(srv.url, name="polres", **account)
+    )
+    assert created["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = created["result"]
+    reauth = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_REAUTH, "entry_id": entry.entry_id},
+        data=entry.data,
+    )
+    reauthed = await hass.config_entries.flow.async_configure(reauth["flow_id"], account)
+    assert reauthed["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert signed_in.count(True) >= 2  # the flow and the reauthentication signed in
+    for verify_ssl in (True, False):
+        jar = async_get_clientsession(hass, verify_ssl=verify_ssl).cookie_jar
+        assert [cookie.key for cookie in jar] == []
+    for other in hass.config_entries.async_entries(DOMAIN):
+        await hass.config_entries.async_unload(other.entry_id)
+
+
+async def test_an_account_needs_both_username_and_password(
+    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, auth_sim: SimCity
+) -> None:
+    await setup_city()
+    srv = auth_sim.servers[0]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    half = await hass.config_entries.flow.async_configure(
+        result["flow_id"], server_form(srv.url, name="half", **{CONF_USERNAME: "admin"})
+    )
+    assert half["errors"] == {"base": "incomplete_auth"}
+
+    entry = await add_server(srv.url, "polres", **{CONF_USERNAME: "admin", CONF_PASSWORD: "rahasia"})
+    form = {CONF_URL: srv.url, CONF_VERIFY_SSL: True, CONF_AGENCY_ID: OPERATING_AGENCY_ID,
+            CONF_STREAM_TEMPLATE: "rtsp://{host}:8554/{camera}"}
+    result = await entry.start_reconfigure_flow(hass)
+    # a password without an account is refused; an empty password keeps the stored one
+    alone = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, CONF_PASSWORD: "rahasia"}
+    )
+    assert alone["errors"] == {"base": "incomplete_auth"}
+    kept = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**form, CONF_USERNAME: "admin"}
+    )
+    assert kept["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PASSWORD] == "rahasia"
+    await hass.async_block_till_done()
+    # removing the account drops the stored password with it (the server refuses then)
+    result = await entry.start_reconfigure_flow(hass)
+    anonymous = await hass.config_entries.flow.async_configure(result["flow_id"], form)
+    assert anonymous["errors"] == {"base": "invalid_auth"}
+    await hass.config_entries.async_unload(entry.entry_id)

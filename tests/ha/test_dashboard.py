@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 from custom_components.ncc import frontend_setup
 from custom_components.ncc.const import DOMAIN
 from custom_components.ncc.dashboard_actions import DASHBOARD_URL_PATH, STRATEGY_CONFIG
-from custom_components.ncc.data import async_get_data
+from custom_components.ncc.data import async_get_city, async_get_data
 from custom_components.ncc.frontend_setup import (
     DATA_FRONTEND_URL,
     ENTRY_MODULE,
@@ -154,6 +154,9 @@ async def test_servers_command_shows_storage_to_those_who_see_the_cameras(
     assert first["cameras_online"] == first["cameras_total"]
     assert first["retention_days"] == 10
     assert first["agency_id"] == "diskominfo"
+    # not planned yet: the disk's days are unknown, the policy is the city's
+    assert first["days_kept"] is None
+    assert first["policy_days"] == 10
 
     officer = await make_operator(hass, hass_admin_user, "polres")
     client = await hass_ws_client(hass, await token_for(hass, officer))
@@ -178,6 +181,28 @@ async def test_servers_command_shows_storage_to_those_who_see_the_cameras(
     assert down["reachable"] is False
     assert down["retention_days"] is None
     sim.servers[0].faults.down = False
+
+
+async def test_servers_show_the_days_the_disk_keeps_against_the_policy(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    setup_city: SetupCity,
+    add_server: AddServer,
+    sim: SimCity,
+) -> None:
+    # Malang: footage requests may reach back 30 days, the disk keeps 10
+    await setup_city(retention_policy_days=30)
+    await add_server(sim.servers[0].url, "balaikota")
+    city = async_get_city(hass)
+    assert city is not None
+    await city.frigate_configs.async_refresh_plan()
+    admin = await hass_ws_client(hass)
+    await admin.send_json_auto_id({"type": "ncc/servers"})
+    [server] = (await admin.receive_json())["result"]["servers"]
+    assert server["days_kept"] == city.frigate_configs.days_kept("balaikota") == 10.0
+    assert server["policy_days"] == 30
+    assert server["days_kept"] < server["policy_days"]
+    assert server["retention_days"] == 10
 
 
 async def test_modules_are_served_under_their_content_hash(

@@ -513,6 +513,7 @@ SAMPLE_COMMANDS: dict[str, dict[str, Any]] = {
                            "reason": "other"},
     "ncc/footage/release_link": {"request_id": "FR-2026-0001", "recipient_name": "X"},
     "ncc/footage/suggest_cameras": {"latitude": -7.47, "longitude": 112.43, "radius_m": 100},
+    "ncc/footage/request": intake([GATE]),
 }
 
 

@@ -13,19 +13,24 @@ from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.ncc import footage as footage_module
+from custom_components.ncc.const import DOMAIN
+from custom_components.ncc.core.footage import REPAIR_AFTER_ATTEMPTS
 from custom_components.ncc.data import async_get_data
 from custom_components.ncc.frigate import (
+    MAX_LIMIT,
     FrigateAuthError,
     FrigateError,
     FrigateRequestError,
     FrigateResponseError,
 )
+from frigate_sim import Severity
 
 from .conftest import city_entry
 from .test_footage import (
@@ -40,6 +45,7 @@ from .test_footage import (
     intake,
     preserved,
     wait_until,
+    window,
 )
 
 
@@ -293,3 +299,95 @@ async def test_expired_evidence_waits_for_frigate_to_delete_it(env: Env) -> None
     await desk.async_housekeeping()
     assert [part.cleaned_up for part in request.parts] == [True, True]
     assert server.export_store.get(second) is None
+
+
+async def test_an_export_whose_server_stays_unreachable_becomes_a_repair_issue(
+    env: Env, issue_registry: ir.IssueRegistry
+) -> None:
+    hass = env.hass
+    desk = env.city.footage
+    server = env.sim.servers[0]
+    server.export_duration_s = 1.0
+    answer = await call(hass, "request_footage", intake([GATE]), env.police)
+    assert answer["parts"][0]["preservation"] == "exporting"
+    request_id = answer["request_id"]
+    part = desk.book.get(request_id).parts[0]
+    issue_id = f"footage_preservation_{request_id}_P1"
+    events = async_capture_events(hass, "ncc_footage_request")
+
+    server.faults.down = True
+    await wait_until(lambda: part.poll_errors == REPAIR_AFTER_ATTEMPTS - 1)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    await wait_until(lambda: part.poll_errors >= REPAIR_AFTER_ATTEMPTS)
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "footage_preservation_failing"
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["attempts"] == str(REPAIR_AFTER_ATTEMPTS)
+    assert "Cannot connect" in issue.translation_placeholders["error"]
+    # the export was started: it is still the one awaited, not started again
+    assert part.preservation.value == "exporting"
+    assert part.attempts == 0
+    assert desk.diagnostics()["failing_parts"] == 1
+    failed = [event.data for event in events if event.data["type"] == "preservation_failed"]
+    assert [data["part_ids"] for data in failed] == [["P1"]]
+
+    server.faults.down = False
+    await preserved(env, request_id, "P1")
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert desk.diagnostics()["failing_parts"] == 0
+
+
+async def test_an_export_still_written_when_its_server_returns_clears_the_repair_issue(
+    env: Env, issue_registry: ir.IssueRegistry
+) -> None:
+    server = env.sim.servers[0]
+    server.export_duration_s = 30.0
+    answer = await call(env.hass, "request_footage", intake([GATE]), env.police)
+    request_id = answer["request_id"]
+    part = env.city.footage.book.get(request_id).parts[0]
+    issue_id = f"footage_preservation_{request_id}_P1"
+    server.faults.down = True
+    await wait_until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is not None)
+    server.faults.down = False
+    await wait_until(lambda: issue_registry.async_get_issue(DOMAIN, issue_id) is None)
+    assert part.preservation.value == "exporting"
+    assert part.poll_errors == 0
+
+
+async def test_every_event_of_a_busy_window_is_retained(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More events than Frigate gives in one answer: all of them are kept, the oldest too."""
+    hass = env.hass
+    server = env.sim.servers[0]
+    camera = server.camera("ijen_01")
+    span = window(end_minutes_ago=10, minutes=60)
+    start = dt_util.parse_datetime(span["start"])
+    end = dt_util.parse_datetime(span["end"])
+    assert start is not None
+    assert end is not None
+    first, last = start.timestamp(), end.timestamp()
+    count = MAX_LIMIT + 5
+    for n in range(count):
+        at = first + (last - first) * n / count
+        server.catalog.create(server.rng, camera, label="car", severity=Severity.DETECTION,
+                              start_time=at, end_time=at + 20.0, zones=[])
+    expected = {
+        event.id for event in server.catalog.events.values()
+        if event.camera == "ijen_01" and first - 3600 < event.start_time < last
+        and (event.end_time is None or event.end_time >= first)
+    }
+    assert len(expected) > MAX_LIMIT
+    client = async_get_data(hass).servers["balaikota"].client
+
+    async def refuse(*_: Any, **__: Any) -> str:
+        raise FrigateAuthError("Frigate denied access", status=403)
+
+    monkeypatch.setattr(client, "async_start_export", refuse)
+    answer = await call(hass, "request_footage", intake([GATE], **span), env.police)
+
+    part = env.city.footage.book.get(answer["request_id"]).parts[0]
+    await wait_until(lambda: part.preservation.value == "events_retained")
+    assert set(part.retained_event_ids) == expected
+    assert len(part.retained_event_ids) == len(expected)
+    assert all(server.catalog.events[event_id].retain_indefinitely for event_id in expected)
+

@@ -3,6 +3,7 @@ that expire, deadlines, legal holds and the deletion of expired evidence."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator,
 
 from custom_components.ncc import footage as footage_module
 from custom_components.ncc.const import DOMAIN
+from custom_components.ncc.core.audit import AuditQuery
 from custom_components.ncc.data import async_get_data
 from custom_components.ncc.frigate import FrigateAuthError
 from frigate_sim import TimeRange
@@ -249,6 +251,10 @@ async def test_links_expire_and_expired_evidence_is_deleted(
     with pytest.raises(ServiceValidationError) as not_admin:
         await call(hass, "set_legal_hold", {"request_id": request_id, "reason": "x"}, env.kominfo)
     assert not_admin.value.translation_key == "permission_denied_city"
+    # holding is privileged and on the record: who, which request, why; the refused try is not
+    (held,) = (await env.city.audit.async_query(AuditQuery(action="footage.legal_hold"))).entries
+    assert (held.target_type, held.target_id) == ("footage_request", request_id)
+    assert (held.user_id, held.reason) == (env.admin.id, "Perkara 45/Pid/2026")
     freezer.move_to(dt_util.utcnow() + timedelta(days=2))
     async_fire_time_changed(hass, dt_util.utcnow())
     await hass.async_block_till_done()
@@ -262,6 +268,10 @@ async def test_links_expire_and_expired_evidence_is_deleted(
     folder = desk.evidence_dir(request)
     assert await hass.async_add_executor_job(folder.is_dir)
     await call(hass, "release_legal_hold", {"request_id": request_id, "reason": "Perkara selesai"}, env.admin)
+    (released,) = (await env.city.audit.async_query(AuditQuery(action="footage.legal_hold_release"))).entries
+    assert (released.target_id, released.user_id) == (request_id, env.admin.id)
+    assert released.reason == "Perkara selesai"
+    assert released.seq > held.seq
     await wait_until(lambda: desk.book.get(request_id).expired_at is not None)
     await hass.async_block_till_done()
     assert server.export_store.get(export_id) is None
@@ -283,6 +293,64 @@ async def test_links_expire_and_expired_evidence_is_deleted(
     # with the city unloaded the view says so
     assert await hass.config_entries.async_unload(env.entry.entry_id)
     assert (await http.get(fresh["path"])).status == 503
+
+
+@pytest.mark.freeze_time(tick=True)
+async def test_requests_nobody_finishes_deciding_expire_after_the_open_request_period(
+    env: Env, freezer: FrozenDateTimeFactory
+) -> None:
+    hass = env.hass
+    await call(hass, "set_footage_policy", {"open_request_keep_days": 30, "evidence_keep_days": 60},
+               env.admin)
+    with pytest.raises(ServiceValidationError) as too_short:
+        await call(hass, "set_footage_policy", {"open_request_keep_days": 7}, env.admin)
+    assert too_short.value.translation_key == "footage_policy_value_invalid"
+    desk = env.city.footage
+    assert desk.diagnostics()["policy"]["open_request_keep_days"] == 30
+    abandoned = (await call(hass, "request_footage", intake([GATE]), env.police))["request_id"]
+    held = (await call(hass, "request_footage", intake([HALL]), env.police))["request_id"]
+    half = (await call(hass, "request_footage", intake([GATE, HALL]), env.police))["request_id"]
+    await preserved(env, abandoned, "P1")
+    await preserved(env, held, "P1")
+    await preserved(env, half, "P1", "P2")
+    await call(hass, "set_legal_hold", {"request_id": held, "reason": "Perkara 9/Pid/2026"}, env.admin)
+    await call(hass, "decide_footage_request", {
+        "request_id": half, "part": "P1", "decision": "approve", "reason": "data_subject_access",
+    }, env.kominfo)
+    server = env.sim.servers[0]
+    exports: dict[str, str] = {}
+    for request_id in (abandoned, held):
+        export_id = desk.book.get(request_id).parts[0].export_id
+        assert export_id is not None
+        exports[request_id] = export_id
+
+    async def on(moment: datetime) -> None:
+        freezer.move_to(moment)
+        async_fire_time_changed(hass, dt_util.utcnow())
+        await hass.async_block_till_done()
+
+    start = dt_util.utcnow()
+    await on(start + timedelta(days=29))
+    assert all(request.expired_at is None for request in desk.book.requests.values())
+    await on(start + timedelta(days=30, minutes=20))
+    await wait_until(lambda: desk.book.get(abandoned).expired_at is not None
+                     and desk.book.get(half).expired_at is not None)
+    await hass.async_block_till_done()
+    request = desk.book.get(abandoned)
+    assert request.requester.identity_number == ""
+    assert server.export_store.get(exports[abandoned]) is None
+    # a legal hold still wins
+    assert desk.book.get(held).expired_at is None
+    assert desk.book.get(held).requester.identity_number == NIK
+    assert server.export_store.get(exports[held]) is not None
+    # the expiry is audited last, by the housekeeping running in the background
+    for _ in range(500):
+        expiries = (await env.city.audit.async_query(AuditQuery(action="footage.expire"))).entries
+        if len(expiries) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted((entry.target_id, entry.details["undecided"]) for entry in expiries) == [
+        (abandoned, True), (half, True)]
 
 
 def sensor_state(hass: HomeAssistant, unique_id: str) -> str:

@@ -395,6 +395,9 @@ async def test_private_recorded_streams_join_and_bad_ones_are_left_out(
             bad = replace(good, camera_id="registry/bad", url="not a url")
             return [good, bad]
 
+        def withheld_cameras(self) -> frozenset[str]:
+            return frozenset()
+
     city = running_city(hass)
     city.registrations = Registrations()  # type: ignore[assignment]
     result = await call(hass, "generate_frigate_config", {}, hass_admin_user)

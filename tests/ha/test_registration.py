@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,6 +25,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
 from custom_components.ncc.city import CityRuntime
+from custom_components.ncc.configgen.model import StreamEntry
 from custom_components.ncc.const import (
     CONF_CITY_BOUNDS,
     DOMAIN,
@@ -34,11 +36,16 @@ from custom_components.ncc.const import (
 from custom_components.ncc.core.audit import AuditQuery
 from custom_components.ncc.core.permissions import actor_for, visible_cameras
 from custom_components.ncc.data import async_get_city
+from custom_components.ncc.frigate_configs import STORE_KEY
 from custom_components.ncc.registrations import REGISTRATIONS_KEY, desk_for
 from custom_components.ncc.registrations_actions import COMMANDS, SERVICES
+from frigate_sim import SimCity
+from tests.reliability.permission_oracle import Oracle
 
 SetupCity = Callable[..., Awaitable[MockConfigEntry]]
+AddServer = Callable[..., Awaitable[MockConfigEntry]]
 SECRET = "Str3am-Secret"
+BOOK_SECRET = "B00k-Secret"
 BOUNDS = {"south": -7.50, "west": 112.40, "north": -7.44, "east": 112.46}
 SAMPLE_CALLS: dict[str, dict[str, Any]] = {
     "submit_registration": {},  # filled in by submit_data()
@@ -377,11 +384,51 @@ async def test_pending_withdrawal_by_the_receiving_desk(
     hass: HomeAssistant, setup_city: SetupCity, hass_admin_user: User,
 ) -> None:
     await setup_city()
-    clerk = await operator(hass, hass_admin_user, "Front desk", "diskominfo", "viewer")
-    number = (await call(hass, "submit_registration", submit_data(received_by_agency_id="diskominfo"),
-                         clerk))["registration_id"]
+    onlooker = await operator(hass, hass_admin_user, "Onlooker", "diskominfo", "viewer")
+    clerk = await operator(hass, hass_admin_user, "Front desk", "diskominfo", "operator")
+    application = submit_data(received_by_agency_id="diskominfo")
+    # viewers of the desk's department look on; they do not file applications
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "submit_registration", application, onlooker)
+    assert err.value.translation_key == "permission_denied_agency"
+    assert err.value.translation_placeholders == {
+        "action": "submit_registration", "agency": "Dinas Komunikasi dan Informatika"}
+    assert not running_city(hass).registrations.registrations
+    number = (await call(hass, "submit_registration", application, clerk))["registration_id"]
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "withdraw_registration", {"registration_id": number}, onlooker)
+    assert err.value.translation_key == "permission_denied_agency"
+    assert running_city(hass).registrations.get(number).state.value == "submitted"
     result = await call(hass, "withdraw_registration", {"registration_id": number}, clerk)
     assert result["registration"]["state"] == "withdrawn"
+
+
+async def test_who_may_submit_agrees_with_the_permission_oracle(
+    hass: HomeAssistant, setup_city: SetupCity, hass_admin_user: User,
+) -> None:
+    await setup_city()
+    await call(hass, "create_agency", {"code": "DISHUB", "name": "Dishub", "kind": "city_department"},
+               hass_admin_user)
+    users = [hass_admin_user, await hass.auth.async_create_user("Nobody", group_ids=["system-users"])]
+    for role in ("viewer", "operator", "agency_admin"):
+        users.append(await operator(hass, hass_admin_user, role, "diskominfo", role))
+    city = running_city(hass)
+    for user in users:
+        oracle = Oracle(city.registry, user.id, user.is_admin, city.registry.now())
+        for desk in ("diskominfo", "dishub", None):
+            data = submit_data(**({"received_by_agency_id": desk} if desk else {}))
+            if oracle.may_call("submit_registration", data):
+                await call(hass, "submit_registration", data, user)
+                continue
+            with pytest.raises(ServiceValidationError) as err:
+                await call(hass, "submit_registration", data, user)
+            assert err.value.translation_key in {
+                "no_role", "permission_denied_agency", "permission_denied_city"}, (user.name, desk)
+    filed = {(reg.history[0].by, reg.application.received_by)
+             for reg in city.registrations.registrations.values()}
+    admin, _nobody, _viewer, clerk, head = (user.id for user in users)
+    assert filed == {(admin, "diskominfo"), (admin, "dishub"), (admin, None),
+                     (clerk, "diskominfo"), (head, "diskominfo")}
 
 
 @pytest.mark.parametrize(
@@ -548,6 +595,103 @@ async def test_withdrawal_leaves_no_trace_in_grants_or_recorded_streams(
     assert city.registrations.get(again).agency_id == agency_id
     assert [contact.name for contact in city.registry.agencies[agency_id].contacts] == [
         "Rina Wati", "Budi Santoso"]
+
+
+async def test_a_withdrawn_camera_leaves_the_stream_book_and_the_generated_config(
+    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, sim: SimCity,
+    hass_admin_user: User, hass_storage: dict[str, Any], tmp_path: Path,
+) -> None:
+    hass.config.config_dir = str(tmp_path)
+    output = tmp_path / "ncc" / "frigate"
+    await setup_city()
+    await add_server(sim.servers[0].url, "balaikota")
+    admin = hass_admin_user
+    await call(hass, "set_server_policy", {"server_id": "balaikota", "mqtt_host": "10.35.1.10"}, admin)
+    city = running_city(hass)
+    desk = city.frigate_configs
+    number = await approved(hass, admin, "recorded")
+    registration = city.registrations.get(number)
+    camera_id = registration.camera_ids[0]
+    # the city pins the first camera's stream to its server, with an account of its own
+    await call(hass, "set_camera_stream", {
+        "camera_id": camera_id, "url": "rtsp://10.20.0.5:554/main", "username": "ncc",
+        "password": BOOK_SECRET, "server_id": "balaikota", "fps": 10}, admin)
+
+    async def generated() -> tuple[dict[str, str], str]:
+        """The cameras placed, and every file in the output folder."""
+        result = await call(hass, "generate_frigate_config", {}, admin)
+        text = "\n".join(path.read_text() for path in sorted(output.rglob("*")) if path.is_file())
+        return result["placement"], text
+
+    placement, files = await generated()
+    assert set(placement) == set(registration.camera_ids)
+    assert BOOK_SECRET in files  # the .env holds what the server needs
+    assert SECRET in files
+    assert "parkir_depan" in files
+
+    # suspended: the booked stream waits with the registration's own streams
+    await call(hass, "suspend_registration", {"registration_id": number, "reason": "maintenance"}, admin)
+    placement, files = await generated()
+    assert placement == {}
+    assert files == ""  # the server has no cameras left: its old files are gone
+    assert camera_id in desk.streams
+    await call(hass, "resume_registration", {"registration_id": number}, admin)
+    placement, files = await generated()
+    assert set(placement) == set(registration.camera_ids)
+
+    await call(hass, "withdraw_registration", {"registration_id": number}, admin)
+    assert camera_id not in desk.streams
+    await hass.async_block_till_done()
+    assert hass_storage[STORE_KEY]["data"]["streams"] == []
+    page = await city.audit.async_query(AuditQuery(action="frigate_stream.remove", limit=10))
+    assert [(entry.user_id, entry.target_id, entry.details) for entry in page.entries] == [
+        ("system", camera_id, {"cause": "camera_removed"})]
+    placement, files = await generated()
+    assert placement == {}
+    for trace in (BOOK_SECRET, SECRET, "parkir_depan", "10.20.0.5"):
+        assert trace not in files
+
+    # the same business again, registry tier only: the same camera id, and still nothing recorded
+    again = city.registrations.get(await approved(hass, admin, "registry"))
+    assert again.camera_ids[0] == camera_id
+    assert camera_id not in desk.streams
+    placement, files = await generated()
+    assert placement == {}
+    assert BOOK_SECRET not in files
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "set_camera_stream", {"camera_id": camera_id, "url": "rtsp://10.20.0.5/main",
+                                               "username": "ncc", "password": BOOK_SECRET}, admin)
+    assert err.value.translation_key == "registration_camera_not_recorded"
+    assert err.value.translation_placeholders == {
+        "field": "camera_id", "camera": "Parkir Depan", "registration": again.id, "tier": "registry",
+        "state": "active"}
+    assert camera_id not in desk.streams
+
+
+async def test_stream_entries_of_cameras_already_gone_are_dropped_at_start_and_on_stop(
+    hass: HomeAssistant, setup_city: SetupCity, hass_admin_user: User, hass_storage: dict[str, Any],
+) -> None:
+    orphan = StreamEntry(camera_id="registry/closed-shop", url="rtsp://10.9.9.9/s", username="ncc",
+                         password=BOOK_SECRET)
+    hass_storage[STORE_KEY] = {"version": 1, "key": STORE_KEY,
+                               "data": {"streams": [orphan.to_dict(secrets=True)], "policies": []}}
+    entry = await setup_city()
+    city = running_city(hass)
+    assert city.frigate_configs.streams == {}
+    assert hass_storage[STORE_KEY]["data"]["streams"] == []
+    page = await city.audit.async_query(AuditQuery(action="frigate_stream.remove"))
+    assert [item.target_id for item in page.entries] == ["registry/closed-shop"]
+
+    # a camera removed just before the city stops: its entry is saved away before the stop ends
+    camera = await call(hass, "add_registry_camera", {
+        "name": "Toko Maju", "owner_agency_id": "diskominfo", "purpose": "private_premises",
+        "area_type": "private_facing_public"}, hass_admin_user)
+    camera_id = camera["camera"]["id"]
+    await call(hass, "set_camera_stream", {"camera_id": camera_id, "url": "rtsp://10.9.9.8/s"},
+               hass_admin_user)
+    city.registry.remove_camera(camera_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert hass_storage[STORE_KEY]["data"]["streams"] == []
 
 
 # --- expiry and reminders --------------------------------------------------------------------------

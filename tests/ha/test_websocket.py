@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from homeassistant.auth.models import User
+from homeassistant.components.websocket_api.const import DOMAIN as WS_DOMAIN
 from homeassistant.core import Context, HomeAssistant
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -22,6 +23,8 @@ COMMAND_SAMPLES: dict[str, dict[str, Any]] = {
     "ncc/registrations/review": {"registration_id": "REG-2026-0001", "decision": "start_review"},
     "ncc/incidents/acknowledge": {"incident_id": "INC-000001"},
     "ncc/incidents/close": {"incident_id": "INC-000001", "note": "selesai"},
+    "ncc/cameras/image_url": {"camera_id": "balaikota/lobby"},
+    "ncc/routing/delete": {"rule_id": "fire_to_damkar"},
     **FOOTAGE_COMMANDS,
 }
 
@@ -49,6 +52,10 @@ async def test_every_command_refuses_users_without_a_role(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, setup_city: SetupCity
 ) -> None:
     await setup_city()
+    # what HA actually registered (its command table, in 2025.4 as in 2026.10) is the table
+    # walked below: a command registered outside COMMANDS would escape this test
+    registered = {t for t in hass.data[WS_DOMAIN] if t.startswith(f"{DOMAIN}/")}
+    assert registered == {command.type for command in COMMANDS}
     stranger = await hass.auth.async_create_user("Stranger", group_ids=["system-users"])
     client = await hass_ws_client(hass, await token_for(hass, stranger))
     for command in COMMANDS:

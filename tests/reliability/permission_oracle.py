@@ -115,6 +115,14 @@ class Oracle:
             return True
         return self.role is not None and agency_id == self.agency and agency_id in self.registry.agencies
 
+    def submits_registrations(self, agency_id: str) -> bool:
+        """Filing private camera registrations at an agency's front desk: its operators and
+        administrators (viewers only look), and city administrators."""
+        if self.city_admin:
+            return True
+        return (self.role in ("agency_admin", "operator") and agency_id == self.agency
+                and agency_id in self.registry.agencies)
+
     # ------------------------------------------------------------------------- actions
 
     def may_call(self, service: str, data: Mapping[str, Any]) -> bool | None:
@@ -133,9 +141,14 @@ class Oracle:
             "set_operator": lambda: self._may_set_operator(
                 str(data["user_id"]), str(data["agency_id"]), str(data["role"])),
             "remove_operator": lambda: self._may_remove_operator(str(data["user_id"])),
+            "submit_registration": lambda: self._may_submit_registration(data),
         }
         rule = rules.get(service)
         return None if rule is None else bool(rule())
+
+    def _may_submit_registration(self, data: Mapping[str, Any]) -> bool:
+        desk = data.get("received_by_agency_id")
+        return self.submits_registrations(str(desk)) if desk else self.city_admin
 
     def _may_revoke(self, grant_id: str) -> bool:
         grant = self.registry.grants.get(grant_id)

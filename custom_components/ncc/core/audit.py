@@ -67,7 +67,7 @@ from typing import Any, Final, TextIO
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -123,6 +123,11 @@ class AuditSchemaError(AuditError):
 
 class AuditStorageError(AuditError):
     """The database failed; the message names the database without its password."""
+
+
+class AuditUnavailableError(AuditStorageError):
+    """The database cannot be reached or opened now (server down, refused connection, file
+    missing or locked): trying again later may succeed, unlike with a damaged database."""
 
 
 class VerifyProblem(StrEnum):
@@ -668,6 +673,8 @@ class AuditLog:
     def _storage_errors(self, operation: str) -> Iterator[None]:
         try:
             yield
+        except OperationalError as err:
+            raise AuditUnavailableError(self._failure(operation, err)) from err
         except SQLAlchemyError as err:
             raise AuditStorageError(self._failure(operation, err)) from err
 

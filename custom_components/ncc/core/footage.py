@@ -245,6 +245,8 @@ POLICY_LIMITS: Final[Mapping[str, tuple[int, int]]] = {
     "max_radius_m": (1, int(MAX_RADIUS_M)),
     "max_cameras": (1, 50),
     "evidence_keep_days": (1, 3650),
+    # at least a month: a public information request may take 17 working days to answer
+    "open_request_keep_days": (30, 3650),
     "link_valid_hours": (1, MAX_LINK_HOURS),
     "due_soon_working_days": (0, 10),
 }
@@ -258,6 +260,8 @@ class FootagePolicy:
     max_radius_m: int = 500
     max_cameras: int = 20
     evidence_keep_days: int = 30
+    # a request nobody finishes deciding is not kept forever
+    open_request_keep_days: int = 90
     link_valid_hours: int = 72
     due_soon_working_days: int = 2
     extra_days_off: tuple[date, ...] = ()
@@ -658,7 +662,10 @@ class Part:
 
     @property
     def failing(self) -> bool:
-        """Preservation keeps failing: worth a repair issue."""
+        """Preservation keeps failing: worth a repair issue. Exports that cannot be started, or
+        one under way whose server stays unreachable."""
+        if self.preservation is Preservation.EXPORTING:
+            return self.poll_errors >= REPAIR_AFTER_ATTEMPTS
         return self.preservation is Preservation.PENDING and self.attempts >= REPAIR_AFTER_ATTEMPTS
 
     @property
@@ -1257,11 +1264,16 @@ class FootageBook:
         return objection
 
     def expiring(self, now: datetime) -> list[FootageRequest]:
-        """Requests whose keep-until date passed, not on legal hold, not yet expired."""
+        """Requests due for deletion, unless on legal hold or already expired: those whose
+        keep-until date passed, and those never fully decided, `open_request_keep_days` after
+        they were made."""
+        abandoned_before = now - timedelta(days=self.policy.open_request_keep_days)
         return [
             request for request in self.requests.values()
-            if request.expired_at is None and request.legal_hold is None
-            and request.keep_until is not None and request.keep_until <= now
+            if request.expired_at is None and request.legal_hold is None and (
+                request.keep_until <= now if request.keep_until is not None
+                else request.created_at <= abandoned_before
+            )
         ]
 
     @staticmethod

@@ -10,7 +10,8 @@ Every service, websocket command and HTTP view builds an `Actor` with `actor_for
   privileges their role can use. A grant applies while it is neither revoked nor expired (and,
   if emergency-only, while emergency mode is on), and only to cameras its owner owns now.
 - agency_admin of A manages A, its operators (never as city_admin), its grants and reads its
-  audit log; operators and viewers may only view A.
+  audit log; operators and agency_admins of A file private camera registrations at A's front
+  desk (`submit_registration`); viewers may only view A.
 - users without a role may do nothing.
 """
 
@@ -49,6 +50,7 @@ class Action(StrEnum):
     MANAGE_OPERATORS = "manage_operators"
     MANAGE_GRANTS = "manage_grants"
     VIEW_AUDIT = "view_audit"
+    SUBMIT_REGISTRATION = "submit_registration"
     # City-scoped
     CREATE_AGENCY = "create_agency"
     DELETE_AGENCY = "delete_agency"
@@ -93,6 +95,7 @@ AGENCY_ACTIONS: Final = frozenset(
         Action.MANAGE_OPERATORS,
         Action.MANAGE_GRANTS,
         Action.VIEW_AUDIT,
+        Action.SUBMIT_REGISTRATION,
     }
 )
 CITY_ACTIONS: Final = frozenset(Action) - CAMERA_ACTIONS - AGENCY_ACTIONS
@@ -139,7 +142,7 @@ ACKNOWLEDGING_ROLES: Final = frozenset({Role.AGENCY_ADMIN, Role.OPERATOR})
 # Agency actions per role on the actor's own agency.
 OWN_AGENCY_ACTIONS: Final[Mapping[Role, frozenset[Action]]] = {
     Role.AGENCY_ADMIN: AGENCY_ACTIONS,
-    Role.OPERATOR: frozenset({Action.VIEW_AGENCY}),
+    Role.OPERATOR: frozenset({Action.VIEW_AGENCY, Action.SUBMIT_REGISTRATION}),
     Role.VIEWER: frozenset({Action.VIEW_AGENCY}),
 }
 FEED_ACTIONS: Final = frozenset({Action.VIEW_LIVE, Action.VIEW_RECORDINGS})

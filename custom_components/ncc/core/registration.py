@@ -167,6 +167,7 @@ class RegistrationKey(StrEnum):
     CREDENTIALS_IN_URL = "registration_credentials_in_url"
     AGENCY_CODE_TAKEN = "registration_agency_code_taken"
     DESK_NOT_CITY = "registration_desk_not_city"
+    CAMERA_NOT_RECORDED = "registration_camera_not_recorded"
     # the owner's Frigate, when NCC connects it on approval
     SERVER_UNREACHABLE = "registration_server_unreachable"
     SERVER_AUTH_FAILED = "registration_server_auth_failed"
@@ -597,6 +598,11 @@ class Registration:
     def camera_ids(self) -> tuple[str, ...]:
         """Registry ids of the cameras that joined."""
         return tuple(camera.camera_id for camera in self.cameras if camera.camera_id)
+
+    @property
+    def recorded_by_city(self) -> bool:
+        """True while a city Frigate server may record its cameras: active at tier `recorded`."""
+        return self.state is RegistrationState.ACTIVE and self.tier.uses_streams
 
     @property
     def submitted_at(self) -> datetime:

@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final
 
-import holidays
+# the country's class itself: `holidays.country_holidays` imports its module on every call,
+# which Home Assistant reports as a blocking call inside the event loop
+from holidays.countries.indonesia import Indonesia
 
 PUBLIC_INFORMATION_WORKING_DAYS: Final = 10
 EXTENSION_WORKING_DAYS: Final = 7
@@ -33,9 +35,9 @@ class DueState(StrEnum):
 class WorkdayCalendar:
     """Which days are working days in the city."""
 
-    def __init__(self, *, extra_days_off: Iterable[date] = (), country: str = "ID") -> None:
+    def __init__(self, *, extra_days_off: Iterable[date] = ()) -> None:
         # expands itself year by year as dates are looked up
-        self._holidays = holidays.country_holidays(country)
+        self._holidays = Indonesia()
         self._extra_days_off = frozenset(extra_days_off)
 
     def is_working_day(self, day: date) -> bool:

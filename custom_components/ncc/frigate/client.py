@@ -8,7 +8,7 @@ the typed errors of `errors.py`, worded without secrets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import aclosing, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 import json
@@ -16,7 +16,7 @@ import logging
 import math
 from pathlib import Path
 import time
-from typing import IO, Final
+from typing import IO, Final, Protocol
 from urllib.parse import quote
 
 import aiohttp
@@ -35,6 +35,7 @@ from .errors import (
     server_message,
 )
 from .models import (
+    MAX_LIMIT,
     CameraStorage,
     EventQuery,
     FrigateConfig,
@@ -61,6 +62,19 @@ MAX_RECORDINGS_WINDOW_S: Final = 31 * 86400.0
 UNAVAILABLE_SCALE_S: Final = 30
 _EXPORT_NAME_MAX: Final = 256
 _ERROR_BODY_MAX: Final = 65536
+# a paged listing stops after this many items, so a server that keeps answering cannot hold
+# its caller forever; far more than one camera's events in any window NCC asks about
+MAX_PAGED_ITEMS: Final = 20_000
+
+
+class _Dated(Protocol):
+    """A listed item as paging sees it: Frigate lists newest `start_time` first."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def start_time(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +150,13 @@ def unavailable_ranges(
     if gap_start is not None:
         gaps.append(TimeRange(float(int(gap_start)), float(int(before))))
     return gaps
+
+
+def _check_paging(page_size: int, max_items: int) -> None:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_LIMIT:
+        raise ValueError(f"page_size must be a whole number from 1 to {MAX_LIMIT}")
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise ValueError("max_items must be a whole number of at least 1")
 
 
 def _check_downloadable(export: FrigateExport) -> None:
@@ -242,6 +263,20 @@ class FrigateClient:
         data = await self._async_get_json("/api/events", query.to_params())
         return [FrigateEvent.from_api(row) for row in object_list(data, "events")]
 
+    def async_iter_events(
+        self, query: EventQuery, *, page_size: int = MAX_LIMIT, max_items: int = MAX_PAGED_ITEMS
+    ) -> AsyncGenerator[FrigateEvent]:
+        """Every event matching `query` (its `limit` aside), newest first, page by page.
+
+        Frigate's events have no cursor: each page asks for events that started before the
+        oldest one seen (`before` compares `start_time`). Stops after `max_items`.
+        """
+        _check_paging(page_size, max_items)
+        return self._async_pages(
+            "/api/events", query.to_params(), parse=FrigateEvent.from_api, what="events",
+            page_size=page_size, max_items=max_items,
+        )
+
     async def async_get_event(self, event_id: str) -> FrigateEvent:
         path = f"/api/events/{_segment(event_id, 'event_id')}"
         return FrigateEvent.from_api(await self._async_get_json(path))
@@ -256,6 +291,72 @@ class FrigateClient:
     async def async_get_reviews(self, query: ReviewQuery) -> list[ReviewItem]:
         data = await self._async_get_json("/api/review", query.to_params(time.time()))
         return [ReviewItem.from_api(row) for row in object_list(data, "review items")]
+
+    def async_iter_reviews(
+        self, query: ReviewQuery, *, page_size: int = MAX_LIMIT, max_items: int = MAX_PAGED_ITEMS
+    ) -> AsyncGenerator[ReviewItem]:
+        """Every review item matching `query` (its `limit` aside), newest first, page by page.
+
+        The window is fixed when called (`before` defaults to now); later pages move `before`
+        to the oldest `start_time` seen. Frigate 0.17 compares `before` with `start_time`, so
+        no item is skipped; 0.14 and 0.15 compare it with `end_time`, and there an item that
+        started before a full page's oldest one but ended after it is skipped. Stops after
+        `max_items`.
+        """
+        _check_paging(page_size, max_items)
+        return self._async_pages(
+            "/api/review", query.to_params(time.time()), parse=ReviewItem.from_api,
+            what="review items", page_size=page_size, max_items=max_items,
+        )
+
+    async def _async_pages[T: _Dated](
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        parse: Callable[[object], T],
+        what: str,
+        page_size: int,
+        max_items: int,
+    ) -> AsyncGenerator[T]:
+        """Walk a newest-first list by moving `before` down; items already seen are dropped.
+
+        `before` is exclusive, so a page asks for items up to just past its predecessor's oldest
+        start, to include items starting at that very instant; after a page of nothing new it
+        steps strictly below. The walk ends on a short page, at `max_items`, or when the
+        server does not move on (two pages without a new item, or `before` not decreasing).
+        """
+        seen: set[str] = set()
+        raw_before = params.get("before")
+        before = None if raw_before is None else float(raw_before)
+        stale_pages = 0
+        while True:
+            page = dict(params, limit=str(page_size))
+            if before is not None:
+                page["before"] = repr(before)
+            rows = [parse(row) for row in object_list(await self._async_get_json(path, page), what)]
+            fresh = 0
+            for item in rows:
+                if item.id in seen:
+                    continue
+                if len(seen) >= max_items:
+                    _LOGGER.warning(
+                        "Listing %s of %s stopped after %s; more may exist", what, self._url, max_items
+                    )
+                    return
+                seen.add(item.id)
+                fresh += 1
+                yield item
+            stale_pages = 0 if fresh else stale_pages + 1
+            if len(rows) < page_size or stale_pages > 1:
+                return
+            oldest = min(item.start_time for item in rows)
+            following = math.nextafter(oldest, math.inf) if fresh else oldest
+            if before is not None and following >= before:
+                if oldest >= before:
+                    return  # the server ignores `before`
+                following = oldest
+            before = following
 
     async def async_get_review(self, review_id: str) -> ReviewItem:
         path = f"/api/review/{_segment(review_id, 'review_id')}"

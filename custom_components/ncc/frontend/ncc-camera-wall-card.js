@@ -2,7 +2,7 @@
 // tile, filters by agency, site and area type. Only the tile an operator opens streams live.
 // Images come from NCC's permission-checked views, never from Home Assistant's camera proxy.
 import {
-  HEALTH_COLORS, NccCard, announceCard, callWS, define, esc, options, t,
+  HEALTH_COLORS, NccCard, announceCard, callWS, define, errorMessage, esc, options, t,
 } from "./ncc-common.js";
 
 const FEEDLESS = new Set(["no_feed", "removed"]);
@@ -28,6 +28,34 @@ export function fetchWithAuth(hass, path) {
 export async function signedPath(hass, path, seconds) {
   const signed = await callWS(hass, "auth/sign_path", { path, expires: seconds });
   return signed.path;
+}
+
+/**
+ * A URL of the camera's still image ("still") or live stream ("live") carrying its own
+ * short-lived token, for elements that cannot send a header: `{url, expires_in}`. NCC's view
+ * checks the permission on every request and ignores extra query parameters.
+ */
+export function tokenUrl(hass, cameraId, kind, height) {
+  return callWS(hass, "ncc/cameras/image_url", { camera_id: cameraId, kind, height });
+}
+
+/**
+ * Advanced Camera Card's configuration for one NCC camera: the generic engine (no Home
+ * Assistant camera entity is involved) and its image live provider loading NCC's token URL.
+ * A still refreshes every second (the card appends `_t=` to each fetch); a live stream is an
+ * MJPEG URL loaded once.
+ */
+export function advancedCameraConfig(camera, url, kind) {
+  return {
+    type: "custom:advanced-camera-card",
+    cameras: [{
+      id: camera.id,
+      title: camera.name,
+      engine: "generic",
+      live_provider: "image",
+      image: { mode: "url", url, refresh_seconds: kind === "live" ? 0 : 1 },
+    }],
+  };
 }
 
 /** The cameras an operator can pick, filtered as the wall's selects say. */
@@ -93,27 +121,50 @@ class NccCameraDialog extends HTMLElement {
     }
   }
 
+  /**
+   * Show the camera in Advanced Camera Card: its live stream when the user may watch it, else
+   * its still image, through NCC's token URLs. The token is renewed before it expires.
+   */
   async openAdvanced() {
-    // Advanced Camera Card shows the same permission-checked still image, refreshed each second.
+    const kind = (this.camera.privileges || []).includes("view_live") ? "live" : "still";
+    let first;
+    try {
+      first = await tokenUrl(this.hass, this.camera.id, kind, 720);
+    } catch (err) {
+      this.note(await errorMessage(this.hass, err));
+      return;
+    }
+    this.stopView();
     const card = document.createElement("advanced-camera-card");
-    const url = await signedPath(this.hass, stillPath(this.camera.id, 720), 600);
-    card.setConfig({
-      type: "custom:advanced-camera-card",
-      cameras: [{
-        id: this.camera.id, title: this.camera.name, live_provider: "image",
-        image: { url, refresh_seconds: 1 },
-      }],
-    });
+    card.setConfig(advancedCameraConfig(this.camera, first.url, kind));
     card.hass = this.hass;
-    const holder = this.shadowRoot.querySelector(".stage");
-    holder.replaceChildren(card);
+    this.shadowRoot.querySelector(".stage").replaceChildren(card);
+    this.shadowRoot.querySelector("[data-action=advanced]")?.remove();
+    const renew = (seconds) => {
+      this._renewal = setTimeout(async () => {
+        try {
+          const next = await tokenUrl(this.hass, this.camera.id, kind, 720);
+          if (this.isConnected) {
+            card.setConfig(advancedCameraConfig(this.camera, next.url, kind));
+            renew(next.expires_in);
+          }
+        } catch (err) {
+          this.note(await errorMessage(this.hass, err));
+        }
+      }, Math.max(1, seconds * 0.9) * 1000);
+    };
+    renew(first.expires_in);
+  }
+
+  /** Stop loading the dialog's own image (a live stream ends with it). */
+  stopView() {
+    // without a src the request is aborted and, unlike src="", no error event says "ended"
+    this.shadowRoot.querySelector("img.view")?.removeAttribute("src");
   }
 
   close() {
-    const img = this.shadowRoot.querySelector("img.view");
-    if (img) {
-      img.src = ""; // ends the live stream
-    }
+    this.stopView();
+    clearTimeout(this._renewal);
     if (this._blob) {
       URL.revokeObjectURL(this._blob);
     }

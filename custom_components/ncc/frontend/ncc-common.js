@@ -336,6 +336,20 @@ export const STRINGS = {
   },
 };
 
+/**
+ * Add a card's own strings (both languages, same keys), so each card keeps its text beside it.
+ * A key already present keeps its first text: cards cannot redefine shared words.
+ */
+export function addStrings(strings) {
+  for (const lang of Object.keys(STRINGS)) {
+    for (const [key, text] of Object.entries(strings[lang] || {})) {
+      if (!(key in STRINGS[lang])) {
+        STRINGS[lang][key] = text;
+      }
+    }
+  }
+}
+
 /** "id" for Bahasa Indonesia users, "en" for everyone else. */
 export function language(hass) {
   const chosen = (hass && ((hass.locale && hass.locale.language) || hass.language)) || "en";

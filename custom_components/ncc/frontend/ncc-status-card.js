@@ -1,5 +1,25 @@
 // The city at a glance: cameras online per agency and the recording servers' storage.
-import { NccCard, announceCard, callWS, define, esc } from "./ncc-common.js";
+// Each server shows the days its disk really keeps beside the retention it is set to, marked
+// when fewer than the days footage requests may reach back (the city's policy).
+import { NccCard, addStrings, announceCard, callWS, define, esc } from "./ncc-common.js";
+
+addStrings({
+  en: {
+    city_status_retention: "Retention set",
+    city_status_below_policy: "Fewer days than the {days}-day footage request policy",
+    city_status_policy: "Footage requests may reach back {days} days; servers keeping fewer are marked.",
+  },
+  id: {
+    city_status_retention: "Retensi diatur",
+    city_status_below_policy: "Lebih sedikit dari kebijakan permintaan rekaman {days} hari",
+    city_status_policy: "Permintaan rekaman boleh mundur hingga {days} hari; server yang menyimpan lebih sedikit ditandai.",
+  },
+});
+
+/** Whether a server keeps fewer days of footage than the policy promises. */
+export function belowPolicy(server) {
+  return server.days_kept != null && server.policy_days != null && server.days_kept < server.policy_days;
+}
 
 class NccCityStatusCard extends NccCard {
   async load() {
@@ -18,6 +38,8 @@ class NccCityStatusCard extends NccCard {
       .bar > span { display: block; height: 100%; background: var(--success-color, #2e7d32); }
       h3 { font-size: 1em; font-weight: 500; margin: 16px 0 4px; }
       td.num { text-align: right; white-space: nowrap; }
+      .short { color: var(--error-color, #c62828); font-weight: 600; }
+      .policy { margin-top: 4px; }
     `;
   }
 
@@ -26,6 +48,7 @@ class NccCityStatusCard extends NccCard {
       this.shadowRoot.innerHTML = this.frame(this._config.title, `<div class="muted">${esc(this.t("loading"))}</div>`);
       return;
     }
+    const policy = this.servers.find((s) => s.policy_days != null)?.policy_days;
     const agencyRows = this.agencies.map((a) => {
       const share = a.cameras_total ? Math.round((100 * a.cameras_online) / a.cameras_total) : 0;
       return `<tr data-agency="${esc(a.id)}">
@@ -34,10 +57,20 @@ class NccCityStatusCard extends NccCard {
         <td><div class="bar"><span style="width:${share}%"></span></div></td>
       </tr>`;
     }).join("");
+    const daysKept = (s) => {
+      if (s.days_kept == null) {
+        return "–";
+      }
+      const days = Number(s.days_kept).toFixed(1);
+      return belowPolicy(s)
+        ? `<span class="short" data-role="below-policy" title="${esc(this.t("city_status_below_policy", { days: s.policy_days }))}">⚠ ${days}</span>`
+        : days;
+    };
     const serverRows = this.servers.map((s) => `<tr data-server="${esc(s.id)}">
         <td>${esc(s.name)}</td>
         <td class="num">${s.reachable ? `${s.cameras_online} / ${s.cameras_total}` : `<span class="error">${esc(this.t("status_unreachable"))}</span>`}</td>
-        <td class="num">${s.retention_days ?? "–"}</td>
+        <td class="num" data-role="days-kept">${daysKept(s)}</td>
+        <td class="num" data-role="retention">${s.retention_days ?? "–"}</td>
         <td class="num">${s.storage_used_percent == null ? "–" : `${Number(s.storage_used_percent).toFixed(1)} %`}</td>
       </tr>`).join("");
     this.shadowRoot.innerHTML = this.frame(this._config.title, `
@@ -46,8 +79,10 @@ class NccCityStatusCard extends NccCard {
         ${agencyRows || `<tr><td colspan="3" class="muted">${esc(this.t("nothing"))}</td></tr>`}</table>
       <h3>${esc(this.t("status_servers"))}</h3>
       <table><tr><th>${esc(this.t("status_server"))}</th><th class="num">${esc(this.t("status_online"))}</th>
-        <th class="num">${esc(this.t("status_days"))}</th><th class="num">${esc(this.t("status_storage"))}</th></tr>
-        ${serverRows || `<tr><td colspan="4" class="muted">${esc(this.t("nothing"))}</td></tr>`}</table>`);
+        <th class="num">${esc(this.t("status_days"))}</th><th class="num">${esc(this.t("city_status_retention"))}</th>
+        <th class="num">${esc(this.t("status_storage"))}</th></tr>
+        ${serverRows || `<tr><td colspan="5" class="muted">${esc(this.t("nothing"))}</td></tr>`}</table>
+      ${policy == null ? "" : `<div class="muted policy" data-role="policy">${esc(this.t("city_status_policy", { days: policy }))}</div>`}`);
   }
 }
 define("ncc-city-status-card", NccCityStatusCard);

@@ -7,8 +7,10 @@ import "./ncc-map.js";
 import "./ncc-status-card.js";
 import "./ncc-camera-wall-card.js";
 import "./ncc-request-queue-card.js";
+import "./ncc-footage-intake-card.js";
 import "./ncc-incident-list-card.js";
-import "./ncc-registration-review-card.js";
+import "./ncc-routing-rules-card.js";
+import { mayFile } from "./ncc-registration-review-card.js";
 import "./ncc-audit-card.js";
 
 /** A one-card view explaining why there is nothing else to show. */
@@ -70,6 +72,8 @@ export async function buildDashboard(hass, config = {}) {
               { type: "custom:ncc-request-queue-card", agency_id: agency.id },
             ],
           },
+          // viewers may not request footage (no request_export); the others may of their cameras
+          ...(me.role === "viewer" ? [] : [{ type: "custom:ncc-footage-intake-card", agency_id: agency.id }]),
         ],
       }],
     });
@@ -77,24 +81,32 @@ export async function buildDashboard(hass, config = {}) {
   views.push(
     {
       title: t(hass, "view_requests"), path: "requests", icon: "mdi:file-video-outline", panel: true,
-      cards: [{ type: "custom:ncc-request-queue-card" }],
+      cards: me.role === "viewer" ? [{ type: "custom:ncc-request-queue-card" }] : [{
+        type: "vertical-stack",
+        cards: [{ type: "custom:ncc-footage-intake-card" }, { type: "custom:ncc-request-queue-card" }],
+      }],
     },
     {
       title: t(hass, "view_incidents"), path: "incidents", icon: "mdi:alarm-light-outline", panel: true,
-      cards: [{ type: "custom:ncc-incident-list-card" }],
+      // city administrators also edit the routing rules here
+      cards: [me.is_city_admin ? {
+        type: "vertical-stack",
+        cards: [{ type: "custom:ncc-incident-list-card" }, { type: "custom:ncc-routing-rules-card" }],
+      } : { type: "custom:ncc-incident-list-card" }],
     },
   );
+  if (mayFile(me)) {
+    // city administrators review; city departments' front desks file applications
+    views.push({
+      title: t(hass, "view_registrations"), path: "registrations", icon: "mdi:clipboard-check-outline",
+      panel: true, cards: [{ type: "custom:ncc-registration-review-card" }],
+    });
+  }
   if (me.is_city_admin) {
-    views.push(
-      {
-        title: t(hass, "view_registrations"), path: "registrations", icon: "mdi:clipboard-check-outline",
-        panel: true, cards: [{ type: "custom:ncc-registration-review-card" }],
-      },
-      {
-        title: t(hass, "view_audit"), path: "audit", icon: "mdi:shield-search", panel: true,
-        cards: [{ type: "custom:ncc-audit-card" }],
-      },
-    );
+    views.push({
+      title: t(hass, "view_audit"), path: "audit", icon: "mdi:shield-search", panel: true,
+      cards: [{ type: "custom:ncc-audit-card" }],
+    });
   }
   return { title: me.city || "NCC", views };
 }
