@@ -186,23 +186,28 @@ def start_hass(python: Path, config_dir: Path, *, port: int = 8123, timeout: flo
     )
     url = f"http://127.0.0.1:{port}"
     running = RunningHA(process, url, log_path)
-    deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"hass exited with {process.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{url}/manifest.json", timeout=2) as response:
-                    if response.status == 200:
-                        return running
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"hass did not answer within {timeout:.0f} s; see {log_path}")
+        _wait_until_answering(running, timeout)
     except BaseException:
         # Ctrl-C or a failure while waiting: the caller never gets the process, so stop it here
         running.stop()
         raise
+    return running
+
+
+def _wait_until_answering(running: RunningHA, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"hass exited with {running.process.returncode}; see {running.log_path}")
+        try:
+            with urllib.request.urlopen(f"{running.url}/manifest.json", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"hass did not answer within {timeout:.0f} s; see {running.log_path}")
 
 
 def http_json(
