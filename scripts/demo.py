@@ -135,6 +135,8 @@ def configure_ncc(
             "name": server["name"], "url": server["url"], "verify_ssl": False,
             "agency_id": agencies.get(owner, agencies["DISKOMINFO"]),
             "stream_url_template": "rtsp://{host}:8554/{camera}",
+            # the demo's one administrator may see every camera; a city chooses per server
+            "camera_entities": True,
         }])
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from homeassistant.components.camera import Camera, CameraEntityFeature
+from homeassistant.components.camera import DOMAIN as CAMERA_DOMAIN, Camera, CameraEntityFeature
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import SNAPSHOT_HEIGHT_DEFAULT
@@ -26,6 +27,14 @@ async def async_setup_entry(
     entry: ServerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
+    if not entry.runtime_data.settings.camera_entities:
+        # HA lets every user open every camera entity, whatever NCC's agencies and grants say;
+        # a server whose camera entities were switched off loses the ones it had.
+        registry = er.async_get(hass)
+        for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+            if registered.domain == CAMERA_DOMAIN:
+                registry.async_remove(registered.entity_id)
+        return
     async_add_camera_entities(
         entry, async_add_entities, lambda coordinator, name: [NccCamera(coordinator, name)]
     )

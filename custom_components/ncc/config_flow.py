@@ -24,6 +24,7 @@ from .const import (
     CONF_AGENCY_ID,
     CONF_AGENCY_NAME,
     CONF_AUDIT_DB_URL,
+    CONF_CAMERA_ENTITIES,
     CONF_CITY_BOUNDS,
     CONF_CITY_NAME,
     CONF_ENTRY_TYPE,
@@ -153,6 +154,9 @@ def _server_schema(
                 CONF_STREAM_TEMPLATE,
                 default=defaults.get(CONF_STREAM_TEMPLATE, DEFAULT_STREAM_TEMPLATE),
             ): str,
+            vol.Required(
+                CONF_CAMERA_ENTITIES, default=defaults.get(CONF_CAMERA_ENTITIES, False)
+            ): bool,
         }
     )
     return vol.Schema(fields)
@@ -507,6 +511,7 @@ def _server_data(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_VERIFY_SSL: bool(user_input[CONF_VERIFY_SSL]),
         CONF_AGENCY_ID: user_input[CONF_AGENCY_ID],
         CONF_STREAM_TEMPLATE: user_input.get(CONF_STREAM_TEMPLATE) or DEFAULT_STREAM_TEMPLATE,
+        CONF_CAMERA_ENTITIES: bool(user_input.get(CONF_CAMERA_ENTITIES, False)),
         **({CONF_SERVER_NAME: user_input[CONF_SERVER_NAME].strip()}
            if CONF_SERVER_NAME in user_input else {}),
     }

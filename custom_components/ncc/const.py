@@ -30,6 +30,8 @@ CONF_VERIFY_SSL: Final = "verify_ssl"
 CONF_AGENCY_ID: Final = "agency_id"
 CONF_STREAM_TEMPLATE: Final = "stream_url_template"
 CONF_TOPIC_PREFIX: Final = "mqtt_topic_prefix"
+# HA camera entities bypass agencies and grants (any HA user may open them): off unless chosen
+CONF_CAMERA_ENTITIES: Final = "camera_entities"
 
 DEFAULT_RETENTION_POLICY_DAYS: Final = 10
 DEFAULT_AGENCY_NAME: Final = "Dinas Komunikasi dan Informatika"

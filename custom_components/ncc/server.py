@@ -24,6 +24,7 @@ from . import const
 from .const import (
     CITY_READY_TIMEOUT_S,
     CONF_AGENCY_ID,
+    CONF_CAMERA_ENTITIES,
     CONF_PASSWORD,
     CONF_SERVER_ID,
     CONF_SERVER_NAME,
@@ -62,6 +63,7 @@ class ServerSettings:
     agency_id: str
     stream_template: str
     topic_prefix: str | None
+    camera_entities: bool = False
 
     @classmethod
     def from_entry_data(cls, data: Mapping[str, Any]) -> ServerSettings:
@@ -75,6 +77,7 @@ class ServerSettings:
             agency_id=data[CONF_AGENCY_ID],
             stream_template=data.get(CONF_STREAM_TEMPLATE) or DEFAULT_STREAM_TEMPLATE,
             topic_prefix=data.get(CONF_TOPIC_PREFIX) or None,
+            camera_entities=bool(data.get(CONF_CAMERA_ENTITIES, False)),
         )
 
     @property

@@ -16,6 +16,7 @@ from custom_components.ncc.const import (
     CONF_AGENCY_ID,
     CONF_AGENCY_NAME,
     CONF_AUDIT_DB_URL,
+    CONF_CAMERA_ENTITIES,
     CONF_CITY_NAME,
     CONF_ENTRY_TYPE,
     CONF_PASSWORD,
@@ -89,6 +90,8 @@ def server_entry(
         CONF_VERIFY_SSL: True,
         CONF_AGENCY_ID: agency_id,
         CONF_STREAM_TEMPLATE: DEFAULT_STREAM_TEMPLATE,
+        # most tests look at the camera entities; their default (off) has its own test
+        CONF_CAMERA_ENTITIES: True,
         **overrides,
     }
     return MockConfigEntry(

@@ -28,6 +28,7 @@ from custom_components.ncc.const import (
     CONF_AGENCY_ID,
     CONF_AGENCY_NAME,
     CONF_AUDIT_DB_URL,
+    CONF_CAMERA_ENTITIES,
     CONF_CITY_BOUNDS,
     CONF_CITY_NAME,
     CONF_ENTRY_TYPE,
@@ -148,6 +149,7 @@ async def test_add_server(hass: HomeAssistant, setup_city: SetupCity, sim: SimCi
     assert result["data"][CONF_SERVER_ID] == "balai_kota"
     assert result["data"][CONF_ENTRY_TYPE] == ENTRY_TYPE_SERVER
     assert result["data"][CONF_URL] == sim.servers[0].url
+    assert result["data"][CONF_CAMERA_ENTITIES] is False  # HA camera entities only when chosen
     assert result["result"].unique_id == "server_balai_kota"
 
 
@@ -268,12 +270,14 @@ async def test_reconfigure_server(
     assert no_camera["errors"] == {CONF_STREAM_TEMPLATE: "invalid_stream_template"}
     done = await hass.config_entries.flow.async_configure(
         down["flow_id"],
-        {**form, CONF_URL: sim.servers[0].url, CONF_STREAM_TEMPLATE: "rtsp://{host}:9554/{camera}"},
+        {**form, CONF_URL: sim.servers[0].url, CONF_STREAM_TEMPLATE: "rtsp://{host}:9554/{camera}",
+         CONF_CAMERA_ENTITIES: True},
     )
     assert done["type"] is FlowResultType.ABORT
     assert done["reason"] == "reconfigure_successful"
     assert first.data[CONF_VERIFY_SSL] is False
     assert first.data[CONF_STREAM_TEMPLATE] == "rtsp://{host}:9554/{camera}"
+    assert first.data[CONF_CAMERA_ENTITIES] is True
     await hass.async_block_till_done()
     assert first.state is config_entries.ConfigEntryState.LOADED
 

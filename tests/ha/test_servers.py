@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.ncc.const import (
+    CONF_CAMERA_ENTITIES,
     CONF_PASSWORD,
     CONF_USERNAME,
     DOMAIN,
@@ -93,6 +94,39 @@ async def test_entity_budget_is_two_per_camera(
     assert len(per_camera) == 2 * cameras
     assert len(server_level) == 7
     assert {e.domain for e in per_camera} == {"camera", "binary_sensor"}
+
+
+async def test_camera_entities_are_off_unless_chosen_and_leave_when_switched_off(
+    hass: HomeAssistant,
+    setup_city: SetupCity,
+    add_server: AddServer,
+    twins: SimCity,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    # HA lets any of its users open a camera entity; NCC's own views check agencies and grants
+    await setup_city()
+    entry = await add_server(twins.servers[1].url, "dishub", **{CONF_CAMERA_ENTITIES: False})
+
+    def domains() -> list[str]:
+        return sorted(
+            e.domain for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+            if "/" in e.unique_id
+        )
+
+    assert domains() == ["binary_sensor"] * 3
+    assert hass.states.async_entity_ids("camera") == []
+
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CAMERA_ENTITIES: True})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert domains() == ["binary_sensor"] * 3 + ["camera"] * 3
+    assert len(hass.states.async_entity_ids("camera")) == 3
+
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_CAMERA_ENTITIES: False})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert domains() == ["binary_sensor"] * 3
+    assert hass.states.async_entity_ids("camera") == []
 
 
 async def test_server_entities_report_the_server(
