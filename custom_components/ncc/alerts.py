@@ -82,6 +82,9 @@ MAX_CLOSED_INCIDENTS: Final = 1000
 KEEP_CLOSED_FOR: Final = timedelta(days=30)
 PRUNE_INTERVAL: Final = timedelta(hours=1)
 SNAPSHOT_CONCURRENCY: Final = 2
+# Incidents of one camera opened this close together share its frame: a burst of reviews on a
+# busy camera costs one request to Frigate, not one each.
+SNAPSHOT_REUSE_S: Final = 2.0
 SNAPSHOT_BACKLOG: Final = 20
 SENSOR_COOLDOWN_S: Final = 1.0
 STOP_TIMEOUT_S: Final = 10.0
@@ -209,6 +212,8 @@ class AlertDesk:
         self._audit_writer: asyncio.Task[None] | None = None
         self._snapshot_slots = asyncio.Semaphore(SNAPSHOT_CONCURRENCY)
         self._snapshots_pending = 0
+        # camera id -> (time.monotonic() the capture started, its frame once fetched)
+        self._frames: dict[str, tuple[float, asyncio.Future[bytes | None]]] = {}
         self._sensor_debouncer = Debouncer(
             hass, _LOGGER, cooldown=SENSOR_COOLDOWN_S, immediate=True,
             function=self._announce_counts,
@@ -467,15 +472,28 @@ class AlertDesk:
 
     def _capture_snapshot(self, incident: Incident) -> None:
         """Keep the camera's frame of the moment the incident opened (a bounded backlog)."""
+        now = time.monotonic()
+        for stale in [cam for cam, (at, _) in self._frames.items() if now - at >= SNAPSHOT_REUSE_S]:
+            del self._frames[stale]
+        shared = self._frames.get(incident.camera_id)
+        if shared is not None:
+            # a capture of this camera started moments ago (it may still be under way)
+            self._spawn(self._async_store_shared(incident.id, shared[1]), f"{DOMAIN} snapshot {incident.id}")
+            return
         coordinator = async_get_data(self.hass).servers.get(incident.server_id)
         if coordinator is None or self._snapshots_pending >= SNAPSHOT_BACKLOG:
             _LOGGER.debug("Snapshot of %s skipped: %s captures pending", incident.id, self._snapshots_pending)
             return
         self._snapshots_pending += 1
-        self._spawn(self._async_capture(incident, coordinator), f"{DOMAIN} snapshot {incident.id}")
+        frame: asyncio.Future[bytes | None] = self.hass.loop.create_future()
+        self._frames[incident.camera_id] = (now, frame)
+        self._spawn(self._async_capture(incident, coordinator, frame), f"{DOMAIN} snapshot {incident.id}")
 
-    async def _async_capture(self, incident: Incident, coordinator: ServerCoordinator) -> None:
+    async def _async_capture(
+        self, incident: Incident, coordinator: ServerCoordinator, frame: asyncio.Future[bytes | None]
+    ) -> None:
         camera = incident.camera_id.partition("/")[2]
+        image: bytes | None = None
         try:
             async with self._snapshot_slots:
                 image = await coordinator.client.async_get_latest_image(camera, SNAPSHOT_HEIGHT_DEFAULT)
@@ -484,6 +502,13 @@ class AlertDesk:
             _LOGGER.debug("No snapshot for %s: %s", incident.id, err)
         finally:
             self._snapshots_pending -= 1
+            if not frame.done():
+                frame.set_result(image)
+
+    async def _async_store_shared(self, incident_id: str, frame: asyncio.Future[bytes | None]) -> None:
+        image = await frame
+        if image is not None:
+            await self.hass.async_add_executor_job(self._write_snapshot, incident_id, image)
 
     def _snapshot_file(self, incident_id: str) -> Path:
         return self.snapshot_dir / f"{incident_id}.jpg"

@@ -631,3 +631,42 @@ async def test_snapshot_and_audit_failures_do_not_stop_incidents(
     assert desk.problems == {}
     await desk.async_stop()
     await desk.async_stop()  # stopping twice is harmless
+
+
+async def test_incidents_of_one_camera_close_together_share_its_frame(
+    polled: PolledCity, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hass = polled.hass
+    await call(hass, "set_routing_rule", {"rule_id": "default", "cooldown_seconds": 0})
+    coordinator = async_get_data(hass).servers["dishub"]
+    fetch = coordinator.client.async_get_latest_image
+    fetched: list[str] = []
+
+    async def counting(camera: str, height: int | None = None) -> bytes:
+        fetched.append(camera)
+        return await fetch(camera, height)
+
+    monkeypatch.setattr(coordinator.client, "async_get_latest_image", counting)
+    monkeypatch.setattr("custom_components.ncc.alerts.SNAPSHOT_REUSE_S", 3600.0)
+    for _ in range(2):
+        await polled.sim.servers[1].emit_review(polled.camera(0))
+    await polled.sim.servers[1].emit_review(polled.camera(1))
+    await tick(hass, freezer, REVIEW_POLL_INTERVAL)
+    opened = polled.incidents("new")
+    assert len(opened) == 3
+    snapshots = Path(hass.config.config_dir) / DOMAIN / "snapshots"
+    frames = [(snapshots / f"{event['incident_id']}.jpg").read_bytes() for event in opened]
+    assert all(frames)
+    # one request per camera; the second incident of camera 0 got camera 0's frame
+    assert sorted(fetched) == sorted([polled.camera(0), polled.camera(1)])
+    same_camera = [
+        frame for frame, event in zip(frames, opened, strict=True)
+        if event["camera_id"].endswith(polled.camera(0))
+    ]
+    assert same_camera[0] == same_camera[1]
+
+    # once the frame is older than the reuse window, the next incident fetches a fresh one
+    monkeypatch.setattr("custom_components.ncc.alerts.SNAPSHOT_REUSE_S", 0.0)
+    await polled.sim.servers[1].emit_review(polled.camera(0))
+    await tick(hass, freezer, REVIEW_POLL_INTERVAL)
+    assert fetched.count(polled.camera(0)) == 2
