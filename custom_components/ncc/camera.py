@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from homeassistant.components.camera import DOMAIN as CAMERA_DOMAIN, Camera, CameraEntityFeature
+from homeassistant.components.camera import Camera, CameraEntityFeature
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -32,7 +33,7 @@ async def async_setup_entry(
         # a server whose camera entities were switched off loses the ones it had.
         registry = er.async_get(hass)
         for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
-            if registered.domain == CAMERA_DOMAIN:
+            if registered.domain == Platform.CAMERA:
                 registry.async_remove(registered.entity_id)
         return
     async_add_camera_entities(
