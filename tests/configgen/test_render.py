@@ -209,6 +209,11 @@ SANDBOX_ESCAPES = [
     "{% include '../../../../etc/passwd' %}",
     "{{ self._TemplateReference__context }}",
     "{{ range(10**9)|list }}",
+    "{{ 'x' * 10**9 }}",
+    "{{ 10**9 * 'x' }}",
+    "{{ [1] * 10**9 }}",
+    "{{ 10**100**100 }}",
+    "{{ (2**4000) ** 100 }}",
     "{{ undefined_variable }}",
     "{{ config }}",
     "{% for x in %}",
@@ -225,6 +230,17 @@ def test_city_templates_cannot_execute_anything(tmp_path: Path, template: str) -
     assert err.value.key is ConfigGenKey.TEMPLATE_FAILED
     assert err.value.placeholders["server"] == "dishub"
     assert not (tmp_path / "pwned").exists()
+
+
+def test_ordinary_arithmetic_still_works_in_templates(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    default = (DEFAULT_TEMPLATES / "camera.yml.j2").read_text()
+    (templates / "camera.yml.j2").write_text(
+        default + "    ui:\n      order: {{ 2 ** 10 * 3 + ('-' * 3)|length }}\n")
+    generation = generate_configs(city((server("dishub"),), (stream("dishub/abc"),)), templates=templates)
+    document = yaml.safe_load(generation.server("dishub").config_yaml)
+    assert document["cameras"]["abc"]["ui"] == {"order": 3075}
 
 
 def test_a_city_template_can_override_one_part(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from jinja2 import (
     TemplateError,
     Undefined,
 )
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..core.errors import ValidationError
@@ -46,6 +47,10 @@ MQTT_USER_VAR: Final = "FRIGATE_MQTT_USER"
 MQTT_PASSWORD_VAR: Final = "FRIGATE_MQTT_PASSWORD"  # noqa: S105 - a variable name
 CAMERA_VAR_PREFIX: Final = "FRIGATE_CAM_"
 _ENV_BARE = re.compile(r"^[A-Za-z0-9_./%@:+-]*$")
+# A config is a few kilobytes: a template that multiplies text or numbers beyond these is a
+# mistake (or an attempt to tie up Home Assistant's executor), not a configuration.
+MAX_REPEATED_LENGTH: Final = 100_000
+MAX_POWER_BITS: Final = 4096
 
 
 def _finalize(value: object) -> str:
@@ -54,12 +59,37 @@ def _finalize(value: object) -> str:
     return yaml_scalar(value)
 
 
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with `*` and `**` bounded (the sandbox itself only bounds
+    `range`)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(sequence) * times > MAX_REPEATED_LENGTH
+                ):
+                    raise SecurityError(f"repeating to more than {MAX_REPEATED_LENGTH} items")
+        elif (
+            isinstance(left, int)
+            and isinstance(right, int)
+            and right > 0
+            and max(abs(left), 2).bit_length() * right > MAX_POWER_BITS
+        ):
+            raise SecurityError(f"a power of more than {MAX_POWER_BITS} bits")
+        return super().call_binop(context, operator, left, right)
+
+
 def template_environment(override_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox the templates run in; a city's directory wins over the defaults by name."""
     loaders = [FileSystemLoader(str(DEFAULT_TEMPLATES))]
     if override_dir is not None:
         loaders.insert(0, FileSystemLoader(str(override_dir)))
-    return ImmutableSandboxedEnvironment(
+    return BoundedSandbox(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         finalize=_finalize,
