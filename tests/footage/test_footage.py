@@ -54,6 +54,7 @@ from custom_components.ncc.core.footage import (
     suggest_cameras,
     write_register_csv,
 )
+from custom_components.ncc.core.geo import camera_location
 from custom_components.ncc.core.grants import GrantScope, Privilege
 from custom_components.ncc.core.operators import Role
 from custom_components.ncc.core.permissions import Action, Actor, CameraTarget, actor_for
@@ -227,6 +228,21 @@ def test_cameras_near_a_place_are_those_the_caller_may_request(city: Registry) -
     )
     named = intake_cameras(city, actor(city, "polisi"), intake(), FootagePolicy(), NOW)
     assert named == [CameraChoice("srv1/gate")]
+    # cameras ticked around a place keep their distance from it; one with no known place has none
+    north = SearchArea(ALUN_ALUN[0] + 0.01, ALUN_ALUN[1], 300)
+    ticked = intake(camera_ids=("srv1/gate", "registry/kiosk"), area=north)
+    admin = actor(city, "admin")
+    distances = [choice.distance_m for choice in intake_cameras(city, admin, ticked, FootagePolicy(), NOW)]
+    assert distances[0] is not None
+    assert 1_100 < distances[0] < 1_125  # 0.01° of latitude
+    assert distances[1] == distances[0]  # the same site
+    placeless = city.add_registry_camera(
+        name="Warung", owner_agency_id="mall", purpose="private_premises",  # type: ignore[arg-type]
+        area_type="private_facing_public",  # type: ignore[arg-type]
+    ).id
+    assert camera_location(city, city.cameras[placeless]) is None
+    far = intake(camera_ids=(placeless,), area=SearchArea(*ALUN_ALUN, 300))
+    assert intake_cameras(city, actor(city, "admin"), far, FootagePolicy(), NOW) == [CameraChoice(placeless)]
 
 
 # --------------------------------------------------------------------------- preservation

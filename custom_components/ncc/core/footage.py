@@ -38,7 +38,7 @@ from .errors import (
     check_optional_text,
     check_text,
 )
-from .geo import MAX_RADIUS_M, cameras_near
+from .geo import MAX_RADIUS_M, camera_location, cameras_near, haversine_m
 from .grants import check_aware
 from .permissions import (
     Action,
@@ -522,7 +522,10 @@ def intake_cameras(
 ) -> list[CameraChoice]:
     """The cameras of a new request: those named, or those `actor` may request in the area."""
     if intake.camera_ids:
-        choices = [CameraChoice(camera_id) for camera_id in intake.camera_ids]
+        choices = [
+            CameraChoice(camera_id, _distance_from(registry, camera_id, intake.area))
+            for camera_id in intake.camera_ids
+        ]
     else:
         assert intake.area is not None
         found = suggest_cameras(registry, actor, intake.area, now)
@@ -536,6 +539,16 @@ def intake_cameras(
             FootageKey.TOO_MANY_CAMERAS, field="camera_ids", count=len(choices), max=policy.max_cameras
         )
     return choices
+
+
+def _distance_from(registry: Registry, camera_id: str, area: SearchArea | None) -> float | None:
+    """How far a named camera is from the request's place, when both are known (the card sends
+    the place alongside the cameras the operator ticked around it)."""
+    camera = registry.cameras.get(camera_id)
+    location = None if area is None or camera is None else camera_location(registry, camera)
+    if location is None or area is None:
+        return None
+    return round(haversine_m(area.latitude, area.longitude, *location), 1)
 
 
 def intake_checks(choices: Iterable[CameraChoice]) -> list[tuple[Action, Target]]:
