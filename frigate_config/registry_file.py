@@ -18,12 +18,12 @@ from typing import Any
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from custom_components.ncc.configgen import (
-    AgencyLabel,
     CityInput,
     RecordMode,
     ServerPolicy,
     check_stream,
 )
+from custom_components.ncc.configgen.model import agency_labels
 from custom_components.ncc.core.errors import ErrorKey, NccError, ValidationError, check_choice
 from custom_components.ncc.core.inventory import (
     InventoryError,
@@ -62,10 +62,7 @@ class RegistryFile:
         return CityInput(
             servers=self.servers,
             streams=self.streams,
-            agencies={
-                agency.id: AgencyLabel(agency.id, agency.code, agency.name)
-                for agency in self.registry.agencies.values()
-            },
+            agencies=agency_labels(self.registry.agencies.values()),
             record_modes=self.record_modes,
             city_name=self.city_name,
         )

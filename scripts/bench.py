@@ -188,16 +188,9 @@ def start_simulator(
         cwd=ROOT, stdout=subprocess.PIPE, stderr=(RUN / "frigate_sim.log").open("ab"),
         start_new_session=True,
     ))
-    found: list[SimServerInfo] = []
-    assert process.stdout is not None
-    for raw in process.stdout:
-        line = raw.decode().strip()
-        if line.startswith("server "):
-            _, name, url, *rest = line.split()
-            fields = dict(item.split("=", 1) for item in rest)
-            found.append(SimServerInfo(name, url, int(fields["cameras"]), fields["topic_prefix"]))
-        elif line == "ready":
-            return found
+    announced = realha.simulator_servers(process)
+    if announced is not None:
+        return [SimServerInfo(s["name"], s["url"], int(s["cameras"]), s["topic_prefix"]) for s in announced]
     raise RuntimeError(f"the simulator exited before it was ready; see {RUN / 'frigate_sim.log'}")
 
 

@@ -84,16 +84,9 @@ def start_simulator(
         start_new_session=True,
     )
     children.append(process)
-    servers: list[dict[str, str]] = []
-    assert process.stdout is not None
-    for raw in process.stdout:
-        line = raw.decode().strip()
-        if line.startswith("server "):
-            _, name, url, *rest = line.split()
-            fields = dict(item.split("=", 1) for item in rest)
-            servers.append({"name": name, "url": url, **fields})
-        elif line == "ready":
-            return servers
+    servers = realha.simulator_servers(process)
+    if servers is not None:
+        return servers
     raise RuntimeError("the Frigate simulator exited before it was ready; see .demo/frigate_sim.log")
 
 

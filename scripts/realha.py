@@ -210,6 +210,21 @@ def _wait_until_answering(running: RunningHA, timeout: float) -> None:
     raise RuntimeError(f"hass did not answer within {timeout:.0f} s; see {running.log_path}")
 
 
+def simulator_servers(process: subprocess.Popen[bytes]) -> list[dict[str, str]] | None:
+    """The servers a starting `python -m frigate_sim` announces on stdout (`server NAME URL k=v ...`),
+    once it prints `ready`; None if it exits first."""
+    servers: list[dict[str, str]] = []
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = raw.decode().strip()
+        if line.startswith("server "):
+            _, name, url, *rest = line.split()
+            servers.append({"name": name, "url": url, **dict(item.split("=", 1) for item in rest)})
+        elif line == "ready":
+            return servers
+    return None
+
+
 def http_json(
     method: str, url: str, body: Any = None, *, token: str | None = None, form: bool = False,
     timeout: float = 60.0,

@@ -90,6 +90,14 @@ SENSOR_COOLDOWN_S: Final = 1.0
 STOP_TIMEOUT_S: Final = 10.0
 # Incident changes audited per transaction: a storm of reviews is a few commits, not hundreds.
 AUDIT_BURST: Final = 200
+# what each kind of incident change is called on the audit record
+AUDIT_ACTIONS: Final[Mapping[ChangeType, str]] = {
+    ChangeType.NEW: "incident.open",
+    ChangeType.UPDATED: "incident.route",
+    ChangeType.ESCALATED: "incident.escalate",
+    ChangeType.CLOSED: "incident.close",
+    ChangeType.ACKNOWLEDGED: "incident.acknowledge",
+}
 OVERFLOW_NOTE: Final = f"Closed automatically: more than {MAX_OPEN_INCIDENTS} incidents were open."
 SNAPSHOT_PATH: Final = "/api/ncc/incidents/{incident_id}/snapshot.jpg"
 DATA_VIEWS_REGISTERED: HassKey[bool] = HassKey(f"{DOMAIN}_incident_views")
@@ -286,23 +294,21 @@ class AlertDesk:
     async def async_acknowledge(self, actor: Actor, incident_id: str, note: str) -> Incident:
         change = self.book.acknowledge(incident_id, user_id=actor.user_id, now=dt_util.utcnow(), note=note)
         reason = change.incident.acknowledge_note or None
-        await self._async_commit(actor, change, "incident.acknowledge", reason)
+        await self._async_commit(actor, change, reason)
         return change.incident
 
     async def async_close(self, actor: Actor, incident_id: str, note: str) -> Incident:
         change = self.book.close(incident_id, user_id=actor.user_id, note=note, now=dt_util.utcnow())
-        await self._async_commit(actor, change, "incident.close", change.incident.close_note)
+        await self._async_commit(actor, change, change.incident.close_note)
         return change.incident
 
-    async def _async_commit(
-        self, actor: Actor, change: IncidentChange, action: str, reason: str | None
-    ) -> None:
+    async def _async_commit(self, actor: Actor, change: IncidentChange, reason: str | None) -> None:
         """An operator's change: on disk and on the record before the action answers."""
         await self._incidents_store.async_save(self.book.to_dict())
         incident = change.incident
         await self.city.audit.async_record(
-            actor, action, "incident", incident.id, camera_id=incident.camera_id, reason=reason,
-            details={"status": incident.status.value},
+            actor, AUDIT_ACTIONS[change.type], "incident", incident.id, camera_id=incident.camera_id,
+            reason=reason, details={"status": incident.status.value},
         )
         self._announce(change)
 
@@ -395,13 +401,6 @@ class AlertDesk:
         incident = change.incident
         if change.type is ChangeType.UPDATED and not change.added_agency_ids:
             return  # new objects or an end time are not decisions; new recipients are
-        action = {
-            ChangeType.NEW: "incident.open",
-            ChangeType.UPDATED: "incident.route",
-            ChangeType.ESCALATED: "incident.escalate",
-            ChangeType.CLOSED: "incident.close",
-            ChangeType.ACKNOWLEDGED: "incident.acknowledge",
-        }[change.type]
         details: dict[str, Any] = {
             "review_id": incident.review_id,
             "label": incident.label,
@@ -412,7 +411,7 @@ class AlertDesk:
         reason = incident.close_note if change.type is ChangeType.CLOSED else None
         self._audit_queue.append(
             AuditItem(
-                self.system_actor, action, "incident", incident.id,
+                self.system_actor, AUDIT_ACTIONS[change.type], "incident", incident.id,
                 camera_id=incident.camera_id, reason=reason, details=details,
             )
         )

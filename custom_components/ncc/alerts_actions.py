@@ -20,17 +20,15 @@ from .const import SIGNAL_INCIDENT_CHANGE
 from .core.errors import NotFoundError, ValidationError
 from .core.incidents import Incident, IncidentChange, IncidentErrorKey, IncidentStatus, may_see
 from .core.permissions import (
-    CITY,
     Action,
     Actor,
     AgencyTarget,
-    Target,
     authorize,
     require_incident_action,
 )
 from .core.routing import RoutingErrorKey, RoutingRule, Severity, TimeWindow
-from .entrypoints import NccCommand, NccService, Response
-from .guard import on, translate_errors, translated
+from .entrypoints import NccCommand, NccService, Response, command_from_action
+from .guard import on_city, translate_errors, translated
 
 MAX_LIST_LIMIT = 500
 DEFAULT_LIST_LIMIT = 100
@@ -61,11 +59,7 @@ class IncidentGuard:
 ACKNOWLEDGE = IncidentGuard()
 
 
-def _city(_data: dict[str, Any]) -> Target:
-    return CITY
-
-
-MANAGE_ROUTING = on(Action.MANAGE_ROUTING, _city)
+MANAGE_ROUTING = on_city(Action.MANAGE_ROUTING)
 
 
 # --- incidents --------------------------------------------------------------------------------
@@ -215,18 +209,6 @@ async def _list_incidents(hass: HomeAssistant, connection: ActiveConnection,
     }
 
 
-async def _ws_acknowledge(hass: HomeAssistant, connection: ActiveConnection,
-                          msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    ACKNOWLEDGE.require(city, actor, msg)
-    return await _acknowledge(hass, city, actor, msg)
-
-
-async def _ws_close(hass: HomeAssistant, connection: ActiveConnection,
-                    msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    ACKNOWLEDGE.require(city, actor, msg)
-    return await _close(hass, city, actor, msg)
-
-
 async def _list_routing(hass: HomeAssistant, connection: ActiveConnection,
                         msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     """City administrators see every rule; others the rules naming an agency they may view."""
@@ -240,24 +222,6 @@ async def _list_routing(hass: HomeAssistant, connection: ActiveConnection,
 
     rules = city.alerts.router.rules.values()
     return {"rules": [rule.to_dict() for rule in rules if actor.is_city_admin or concerns_caller(rule)]}
-
-
-def _command_input(msg: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in msg.items() if key not in ("id", "type")}
-
-
-async def _ws_set_rule(hass: HomeAssistant, connection: ActiveConnection,
-                       msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    data = _command_input(msg)
-    MANAGE_ROUTING.require(city, actor, data)
-    return await _set_rule(hass, city, actor, data)
-
-
-async def _ws_delete_rule(hass: HomeAssistant, connection: ActiveConnection,
-                          msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    data = _command_input(msg)
-    MANAGE_ROUTING.require(city, actor, data)
-    return await _delete_rule(hass, city, actor, data)
 
 
 async def _subscribe(hass: HomeAssistant, connection: ActiveConnection,
@@ -285,12 +249,12 @@ COMMANDS: tuple[NccCommand, ...] = (
         },
         _list_incidents,
     ),
-    NccCommand("ncc/incidents/acknowledge",
-               {vol.Required("incident_id"): str, vol.Optional("note"): str}, _ws_acknowledge),
-    NccCommand("ncc/incidents/close",
-               {vol.Required("incident_id"): str, vol.Required("note"): str}, _ws_close),
+    NccCommand("ncc/incidents/acknowledge", {vol.Required("incident_id"): str, vol.Optional("note"): str},
+               command_from_action(ACKNOWLEDGE, _acknowledge)),
+    NccCommand("ncc/incidents/close", {vol.Required("incident_id"): str, vol.Required("note"): str},
+               command_from_action(ACKNOWLEDGE, _close)),
     NccCommand("ncc/routing/list", {}, _list_routing),
-    NccCommand("ncc/routing/set", RULE_FIELDS, _ws_set_rule),
-    NccCommand("ncc/routing/delete", DELETE_RULE_FIELDS, _ws_delete_rule),
+    NccCommand("ncc/routing/set", RULE_FIELDS, command_from_action(MANAGE_ROUTING, _set_rule)),
+    NccCommand("ncc/routing/delete", DELETE_RULE_FIELDS, command_from_action(MANAGE_ROUTING, _delete_rule)),
     NccCommand("ncc/incidents/subscribe", {}, _subscribe),
 )

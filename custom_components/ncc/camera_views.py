@@ -28,7 +28,7 @@ import hashlib
 import hmac
 from http import HTTPStatus
 import time
-from typing import Final
+from typing import ClassVar, Final
 
 from aiohttp import web
 from homeassistant.components.http.const import KEY_HASS_USER
@@ -47,7 +47,7 @@ from .frigate import FrigateError
 from .guard import async_actor
 
 CAMERA_ID_PATTERN = "{camera_id:[A-Za-z0-9_-]+/[A-Za-z0-9_-]+}"
-# <refresh token id>.<expiry, unix seconds>.<signature>; split and checked in `_token_user`
+# <refresh token id>.<expiry, unix seconds>.<signature>; split and checked in `_token_viewer`
 SIGNED_SEGMENT = "{token:[A-Za-z0-9_.-]+}"
 MIN_HEIGHT = 60
 MAX_HEIGHT = 1080
@@ -125,8 +125,13 @@ def _session_user(hass: HomeAssistant, refresh_token_id: str) -> str:
     return refresh_token.user.id
 
 
-def _token_user(hass: HomeAssistant, token: str, camera_id: str, kind: ImageKind) -> str:
-    """The user a token was issued to, if it is genuine, unexpired and its session lives."""
+def _token_viewer(
+    hass: HomeAssistant, token: str, camera_id: str, kind: ImageKind
+) -> Callable[[], str]:
+    """The user a token was issued to, asked of its session at each call.
+
+    Refuses at once unless the token is genuine, unexpired and its session lives.
+    """
     refresh_token_id, _, rest = token.partition(".")
     expiry, _, signature = rest.partition(".")
     refresh_token = hass.auth.async_get_refresh_token(refresh_token_id)
@@ -136,7 +141,8 @@ def _token_user(hass: HomeAssistant, token: str, camera_id: str, kind: ImageKind
         raise ViewRefusal(HTTPStatus.UNAUTHORIZED, "token_invalid")
     if int(expiry) < dt_util.utcnow().timestamp():
         raise ViewRefusal(HTTPStatus.UNAUTHORIZED, "token_expired")
-    return _session_user(hass, refresh_token_id)
+    _session_user(hass, refresh_token_id)
+    return lambda: _session_user(hass, refresh_token_id)
 
 
 def _height(request: web.Request) -> int:
@@ -174,6 +180,15 @@ def _require(city: CityRuntime, actor: Actor, action: Action, camera_id: str) ->
     raise ViewRefusal(HTTPStatus.FORBIDDEN, ErrorKey.PERMISSION_DENIED_CAMERA)
 
 
+async def _async_viewable(
+    hass: HomeAssistant, camera_id: str, user_id: Callable[[], str], action: Action
+) -> tuple[CityRuntime, Actor, CameraRecord]:
+    """The city, the viewer and the camera, if the viewer may do `action` on it now."""
+    city = _city(hass)
+    actor = await async_actor(hass, city, user_id())
+    return city, actor, _require(city, actor, action, camera_id)
+
+
 def _feed(hass: HomeAssistant, camera: CameraRecord) -> tuple[ServerCoordinator, str]:
     """The server recording `camera` and the camera's name there."""
     if camera.server_id is None or camera.frigate_name is None:
@@ -188,9 +203,7 @@ async def _async_still(hass: HomeAssistant, request: web.Request, camera_id: str
                        user_id: Callable[[], str]) -> web.Response:
     """The camera's latest frame as JPEG, for the user `user_id` names."""
     height = _height(request)
-    city = _city(hass)
-    actor = await async_actor(hass, city, user_id())
-    camera = _require(city, actor, Action.VIEW_CAMERA, camera_id)
+    _, _, camera = await _async_viewable(hass, camera_id, user_id, Action.VIEW_CAMERA)
     coordinator, name = _feed(hass, camera)
     try:
         image = await coordinator.client.async_get_latest_image(name, height=height)
@@ -203,9 +216,7 @@ async def _async_live(hass: HomeAssistant, request: web.Request, camera_id: str,
                       user_id: Callable[[], str]) -> web.StreamResponse:
     """An MJPEG stream for the user `user_id` names, asked again before every frame."""
     height = _height(request)
-    city = _city(hass)
-    actor = await async_actor(hass, city, user_id())
-    camera = _require(city, actor, Action.VIEW_LIVE, camera_id)
+    city, actor, camera = await _async_viewable(hass, camera_id, user_id, Action.VIEW_LIVE)
     coordinator, name = _feed(hass, camera)
     await city.audit.async_record(
         actor, "live.view", "camera", camera_id, camera_id=camera_id, details={"height": height}
@@ -236,9 +247,7 @@ async def _async_still_allowed(hass: HomeAssistant, city: CityRuntime, camera_id
                                user_id: Callable[[], str]) -> bool:
     """Whether the viewer may go on watching: session, role, grants and the city as they are now."""
     try:
-        current = _city(hass)
-        actor = await async_actor(hass, current, user_id())
-        _require(current, actor, Action.VIEW_LIVE, camera_id)
+        current, _, _ = await _async_viewable(hass, camera_id, user_id, Action.VIEW_LIVE)
     except ViewRefusal:
         return False
     return current is city
@@ -251,15 +260,29 @@ def _frame(image: bytes) -> bytes:
     return head + image + b"\r\n"
 
 
-class _CameraView(HomeAssistantView):
-    requires_auth = True
-
-    def refusal(self, refusal: ViewRefusal) -> web.Response:
-        return self.json_message(refusal.code, refusal.status, message_code=refusal.code)
-
-
 def _request_user(request: web.Request) -> Callable[[], str]:
     return lambda: str(request[KEY_HASS_USER].id)
+
+
+class _CameraView(HomeAssistantView):
+    """One kind of camera image, for the signed-in user or, in token views, a token's bearer."""
+
+    requires_auth = True
+    kind: ClassVar[ImageKind]
+
+    async def get(
+        self, request: web.Request, camera_id: str, token: str | None = None
+    ) -> web.StreamResponse:
+        hass = request.app[KEY_HASS]
+        serve = _async_still if self.kind is ImageKind.STILL else _async_live
+        try:
+            user_id = (
+                _request_user(request) if token is None
+                else _token_viewer(hass, token, camera_id, self.kind)
+            )
+            return await serve(hass, request, camera_id, user_id)
+        except ViewRefusal as refusal:
+            return self.json_message(refusal.code, refusal.status, message_code=refusal.code)
 
 
 class CameraSnapshotView(_CameraView):
@@ -267,12 +290,7 @@ class CameraSnapshotView(_CameraView):
 
     url = f"/api/ncc/camera/{CAMERA_ID_PATTERN}/snapshot.jpg"
     name = "api:ncc:camera:snapshot"
-
-    async def get(self, request: web.Request, camera_id: str) -> web.StreamResponse:
-        try:
-            return await _async_still(request.app[KEY_HASS], request, camera_id, _request_user(request))
-        except ViewRefusal as refusal:
-            return self.refusal(refusal)
+    kind = ImageKind.STILL
 
 
 class CameraLiveView(_CameraView):
@@ -280,12 +298,7 @@ class CameraLiveView(_CameraView):
 
     url = f"/api/ncc/camera/{CAMERA_ID_PATTERN}/live"
     name = "api:ncc:camera:live"
-
-    async def get(self, request: web.Request, camera_id: str) -> web.StreamResponse:
-        try:
-            return await _async_live(request.app[KEY_HASS], request, camera_id, _request_user(request))
-        except ViewRefusal as refusal:
-            return self.refusal(refusal)
+    kind = ImageKind.LIVE
 
 
 class CameraStillTokenView(_CameraView):
@@ -294,14 +307,7 @@ class CameraStillTokenView(_CameraView):
     requires_auth = False
     url = f"/api/ncc/camera/{CAMERA_ID_PATTERN}/still/{SIGNED_SEGMENT}.jpg"
     name = "api:ncc:camera:still:token"
-
-    async def get(self, request: web.Request, camera_id: str, token: str) -> web.StreamResponse:
-        hass = request.app[KEY_HASS]
-        try:
-            user_id = _token_user(hass, token, camera_id, ImageKind.STILL)
-            return await _async_still(hass, request, camera_id, lambda: user_id)
-        except ViewRefusal as refusal:
-            return self.refusal(refusal)
+    kind = ImageKind.STILL
 
 
 class CameraLiveTokenView(_CameraView):
@@ -314,12 +320,4 @@ class CameraLiveTokenView(_CameraView):
     requires_auth = False
     url = f"/api/ncc/camera/{CAMERA_ID_PATTERN}/live/{SIGNED_SEGMENT}"
     name = "api:ncc:camera:live:token"
-
-    async def get(self, request: web.Request, camera_id: str, token: str) -> web.StreamResponse:
-        hass = request.app[KEY_HASS]
-        try:
-            _token_user(hass, token, camera_id, ImageKind.LIVE)
-            session = token.partition(".")[0]
-            return await _async_live(hass, request, camera_id, lambda: _session_user(hass, session))
-        except ViewRefusal as refusal:
-            return self.refusal(refusal)
+    kind = ImageKind.LIVE

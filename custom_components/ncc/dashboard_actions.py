@@ -25,10 +25,10 @@ import voluptuous as vol
 from .camera_views import ACTION_FOR_KIND, MAX_HEIGHT, MIN_HEIGHT, ImageKind, token_url
 from .city import CityRuntime
 from .const import DOMAIN, SNAPSHOT_HEIGHT_DEFAULT
-from .core.permissions import CITY, Action, Actor, CameraTarget, Target, require, visible_cameras
+from .core.permissions import Action, Actor, CameraTarget, require, visible_cameras
 from .data import async_get_data
 from .entrypoints import NccCommand, NccService, Response, async_commit
-from .guard import on, translate_errors
+from .guard import on_city, translate_errors
 
 DASHBOARD_URL_PATH = "ncc-command-center"
 DASHBOARD_ICON = "mdi:cctv"
@@ -79,10 +79,6 @@ async def _create_dashboard(hass: HomeAssistant, city: CityRuntime, actor: Actor
     return {"dashboard": dict(existing), "created": created}
 
 
-def _city(_data: dict[str, Any]) -> Target:
-    return CITY
-
-
 SERVICES: tuple[NccService, ...] = (
     NccService(
         "create_dashboard",
@@ -94,7 +90,7 @@ SERVICES: tuple[NccService, ...] = (
             vol.Optional("require_admin", default=False): cv.boolean,
             vol.Optional("reset", default=False): cv.boolean,
         }),
-        on(Action.MANAGE_SERVERS, _city), _create_dashboard,
+        on_city(Action.MANAGE_SERVERS), _create_dashboard,
     ),
 )
 

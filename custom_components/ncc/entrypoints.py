@@ -44,6 +44,28 @@ DENIED = frozenset({
 })
 
 
+def enum_choice(kind: type[Any]) -> vol.In:
+    """A schema accepting the values of a StrEnum (what HA's selectors send)."""
+    return vol.In([member.value for member in kind])
+
+
+def command_fields(msg: Mapping[str, Any]) -> dict[str, Any]:
+    """A websocket message's fields, as the matching action takes them."""
+    return {key: value for key, value in msg.items() if key not in ("id", "type")}
+
+
+def command_from_action(guard: Requirement, handler: Handler) -> WsHandler:
+    """The websocket command doing what an action does, behind the action's guard."""
+
+    async def run(hass: HomeAssistant, connection: ActiveConnection,
+                  msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
+        data = command_fields(msg)
+        guard.require(city, actor, data)
+        return await handler(hass, city, actor, data)
+
+    return run
+
+
 @dataclass(frozen=True, slots=True)
 class NccService:
     """One action: its schema, what it requires, what it does."""

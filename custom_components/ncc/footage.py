@@ -290,7 +290,7 @@ class FootageDesk:
                 continue
             holds = (
                 target_id in request.camera_ids if kind == "camera"
-                else target_id in (*request.owner_agency_ids, request.requesting_agency_id)
+                else request.involves_agency(target_id)
             )
             if holds:
                 yield f"footage request {request.id}"
@@ -308,20 +308,12 @@ class FootageDesk:
 
     def count(self, *, due: DueState | None = None, agency_id: str | None = None) -> int:
         """Open requests (optionally only those due soon or overdue; of one owner agency)."""
-        policy = self.book.policy
-        calendar = policy.calendar()
-        today = self._today()
-        total = 0
-        for request in self.book.requests.values():
-            if request.state is not RequestState.OPEN:
-                continue
-            if agency_id is not None and agency_id not in request.undecided_owner_ids():
-                continue
-            state = request.due_state(calendar, today, policy.due_soon_working_days)
-            if due is not None and state is not due:
-                continue
-            total += 1
-        return total
+        return sum(
+            1 for request in self.book.requests.values()
+            if request.state is RequestState.OPEN
+            and (agency_id is None or agency_id in request.undecided_owner_ids())
+            and (due is None or self.due_state(request) is due)
+        )
 
     def diagnostics(self) -> dict[str, Any]:
         """Counts and the public key only: no personal data, no secrets."""
@@ -435,7 +427,8 @@ class FootageDesk:
         request = self.book.get(request_id)
         request.check_not_expired()
         release = request.release(release_id)
-        package = next(item for item in request.packages if item.id == release.package_id)
+        package = request.package(release.package_id)
+        assert package is not None, "a release is made of a package"
         issued = self._issue_link(request, release, package, valid_hours=valid_hours, actor=actor,
                                   now=dt_util.utcnow())
         await self._async_save()
@@ -869,8 +862,7 @@ class FootageDesk:
         changed = self._check_deadlines()
         now = dt_util.utcnow()
         for request in self.book.expiring(now):
-            await self._async_expire(request)
-            changed = True
+            await self._async_expire(request)  # saves the book itself
         for request in self.book.requests.values():
             if request.expired_at is not None and any(part.needs_cleanup for part in request.parts):
                 changed = await self._async_clean_frigate(request) or changed

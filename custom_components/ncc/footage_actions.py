@@ -42,6 +42,7 @@ from .core.footage import (
     RequestState,
     SearchArea,
     TimeWindow,
+    check_search_radius,
     decide_checks,
     intake_cameras,
     intake_checks,
@@ -52,16 +53,20 @@ from .core.footage import (
 from .core.permissions import CITY, Action, Actor, CameraTarget, Target, require_all
 from .core.registry import Registry
 from .core.workdays import DueState
-from .entrypoints import NccCommand, NccService, Response, require_role
+from .entrypoints import (
+    NccCommand,
+    NccService,
+    Response,
+    command_fields,
+    command_from_action,
+    enum_choice,
+    require_role,
+)
 from .footage import FootageDesk, desk_for
 from .guard import Guard, translate_errors
 
 type Checks = list[tuple[Action, Target]]
 type Fields = dict[str | vol.Marker, Any]
-
-
-def _enum(kind: type[Any]) -> vol.In:
-    return vol.In([member.value for member in kind])
 
 
 def _aware(value: datetime) -> datetime:
@@ -318,13 +323,13 @@ REQUEST_ID: Fields = {vol.Required("request_id"): cv.string}
 INTAKE_FIELDS: Fields = {
     vol.Required("requester_name"): cv.string,
     vol.Required("requester_identity_number"): cv.string,
-    vol.Required("requester_kind"): _enum(RequesterKind),
+    vol.Required("requester_kind"): enum_choice(RequesterKind),
     vol.Optional("requester_organisation", default=""): cv.string,
     vol.Optional("requester_phone", default=""): cv.string,
     vol.Optional("requester_email", default=""): cv.string,
     vol.Required("purpose"): cv.string,
-    vol.Required("incident_type"): _enum(IncidentType),
-    vol.Required("legal_basis"): _enum(LegalBasis),
+    vol.Required("incident_type"): enum_choice(IncidentType),
+    vol.Required("legal_basis"): enum_choice(LegalBasis),
     vol.Optional("reference", default=""): cv.string,
     vol.Required("start"): cv.datetime,
     vol.Required("end"): cv.datetime,
@@ -343,8 +348,8 @@ RELEASE_FIELDS: Fields = {
 DECIDE_FIELDS: Fields = {
     **REQUEST_ID,
     vol.Required("part"): cv.string,
-    vol.Required("decision"): _enum(Decision),
-    vol.Required("reason"): _enum(ReasonCode),
+    vol.Required("decision"): enum_choice(Decision),
+    vol.Required("reason"): enum_choice(ReasonCode),
     vol.Optional("note", default=""): cv.string,
 }
 
@@ -379,7 +384,7 @@ SERVICES: tuple[NccService, ...] = (
     NccService(
         "record_objection",
         vol.Schema({
-            **REQUEST_ID, vol.Required("kind"): _enum(ObjectionKind),
+            **REQUEST_ID, vol.Required("kind"): enum_choice(ObjectionKind),
             vol.Optional("part"): cv.string, vol.Required("text"): cv.string,
             vol.Optional("organisation", default=""): cv.string,
         }),
@@ -407,9 +412,11 @@ def _visible(city: CityRuntime, actor: Actor, request_id: str) -> FootageRequest
     return request
 
 
-def _view(city: CityRuntime, actor: Actor, request: FootageRequest) -> dict[str, Any]:
+def _view(
+    city: CityRuntime, actor: Actor, request: FootageRequest, due_state: DueState | None
+) -> dict[str, Any]:
     reveal = may_see_personal_data(city.registry, actor, request, dt_util.utcnow())
-    return request.view(reveal=reveal, due_state=city.footage.due_state(request))
+    return request.view(reveal=reveal, due_state=due_state)
 
 
 async def _ws_list(hass: HomeAssistant, connection: ActiveConnection,
@@ -423,15 +430,13 @@ async def _ws_list(hass: HomeAssistant, connection: ActiveConnection,
                           reverse=True):
         if state is not None and request.state.value != state:
             continue
-        if agency_id is not None and agency_id not in (
-            *request.owner_agency_ids, request.requesting_agency_id
-        ):
+        if agency_id is not None and not request.involves_agency(agency_id):
             continue
         due_state = city.footage.due_state(request)
         if due is not None and (due_state is None or due_state.value != due):
             continue
         if may_see_request(city.registry, actor, request, now):
-            result.append(_view(city, actor, request))
+            result.append(_view(city, actor, request, due_state))
     return {"requests": result}
 
 
@@ -439,20 +444,13 @@ async def _ws_get(hass: HomeAssistant, connection: ActiveConnection,
                   msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     with translate_errors():
         request = _visible(city, actor, msg["request_id"])
-    return {"request": _view(city, actor, request)}
-
-
-async def _ws_decide(hass: HomeAssistant, connection: ActiveConnection,
-                     msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    data = {key: value for key, value in msg.items() if key not in ("id", "type")}
-    DECIDE_GUARD.require(city, actor, data)
-    return await _decide(hass, city, actor, data)
+    return {"request": _view(city, actor, request, city.footage.due_state(request))}
 
 
 async def _ws_release_link(hass: HomeAssistant, connection: ActiveConnection,
                            msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     """A new release for a recipient, or (with `release_id`) a fresh link for an earlier one."""
-    data = {key: value for key, value in msg.items() if key not in ("id", "type")}
+    data = command_fields(msg)
     RELEASE_GUARD.require(city, actor, data)
     if data.get("release_id"):
         with translate_errors():
@@ -466,25 +464,12 @@ async def _ws_release_link(hass: HomeAssistant, connection: ActiveConnection,
     return await _release(hass, city, actor, data)
 
 
-async def _ws_request(hass: HomeAssistant, connection: ActiveConnection,
-                      msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
-    """The intake card's way in: as the action, without HA's `call_service` event.
-
-    HA fires `call_service` with the full data of every action call, and the recorder keeps it;
-    through this command the requester's identity number and contacts stay in NCC's own store.
-    """
-    data = {key: value for key, value in msg.items() if key not in ("id", "type")}
-    INTAKE_GUARD.require(city, actor, data)
-    return await _request_footage(hass, city, actor, data)
-
-
 async def _ws_suggest(hass: HomeAssistant, connection: ActiveConnection,
                       msg: dict[str, Any], city: CityRuntime, actor: Actor) -> Any:
     policy = city.footage.book.policy
     with translate_errors():
         area = SearchArea(msg["latitude"], msg["longitude"], msg["radius_m"])
-        if area.radius_m > policy.max_radius_m:
-            raise ValidationError(FootageKey.RADIUS_TOO_LARGE, field="radius_m", max_m=policy.max_radius_m)
+        check_search_radius(area, policy)
     found = suggest_cameras(city.registry, actor, area, dt_util.utcnow())
     return {
         "cameras": [
@@ -502,13 +487,13 @@ COMMANDS: tuple[NccCommand, ...] = (
     NccCommand(
         "ncc/footage/list",
         {
-            vol.Optional("state"): _enum(RequestState), vol.Optional("agency_id"): str,
+            vol.Optional("state"): enum_choice(RequestState), vol.Optional("agency_id"): str,
             vol.Optional("due"): vol.In([DueState.DUE_SOON.value, DueState.OVERDUE.value]),
         },
         _ws_list,
     ),
     NccCommand("ncc/footage/get", {vol.Required("request_id"): str}, _ws_get),
-    NccCommand("ncc/footage/decide", DECIDE_FIELDS, _ws_decide),
+    NccCommand("ncc/footage/decide", DECIDE_FIELDS, command_from_action(DECIDE_GUARD, _decide)),
     NccCommand(
         "ncc/footage/release_link",
         {
@@ -519,7 +504,10 @@ COMMANDS: tuple[NccCommand, ...] = (
         },
         _ws_release_link,
     ),
-    NccCommand("ncc/footage/request", INTAKE_FIELDS, _ws_request),
+    # The intake card's way in: as the action, without HA's `call_service` event (HA fires it with
+    # the full data of every action call, and the recorder keeps it), so the requester's identity
+    # number and contacts stay in NCC's own store.
+    NccCommand("ncc/footage/request", INTAKE_FIELDS, command_from_action(INTAKE_GUARD, _request_footage)),
     NccCommand(
         "ncc/footage/suggest_cameras",
         {

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 import logging
@@ -34,7 +35,6 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
 from .configgen import (
-    AgencyLabel,
     CityInput,
     CityPlan,
     ConfigGenKey,
@@ -43,6 +43,7 @@ from .configgen import (
     RecordMode,
     Retention,
     ServerCapacity,
+    ServerPlan,
     ServerPolicy,
     apply_record_modes,
     bandwidth_for,
@@ -53,7 +54,7 @@ from .configgen import (
     plan_city,
     write_generation,
 )
-from .configgen.model import MqttPolicy, StreamEntry
+from .configgen.model import MqttPolicy, StreamEntry, agency_labels
 from .configgen.planner import GB, MB, planned_cameras
 from .configgen.render import CONFIG_FILENAME, ENV_FILENAME
 from .const import (
@@ -285,10 +286,7 @@ class FrigateConfigDesk:
         return CityInput(
             servers=tuple(self.policy(server_id) for server_id in sorted(self.server_ids())),
             streams=tuple(sorted(self.camera_streams(), key=lambda stream: stream.camera_id)),
-            agencies={
-                agency.id: AgencyLabel(agency.id, agency.code, agency.name)
-                for agency in registry.agencies.values()
-            },
+            agencies=agency_labels(registry.agencies.values()),
             record_modes={
                 entry.camera_id: entry.record_mode
                 for entry in self.streams.values() if entry.record_mode is not None
@@ -432,6 +430,12 @@ class FrigateConfigDesk:
         Inputs that cannot be planned (e.g. two servers sharing an MQTT prefix) keep the last
         plan; the actions report the same problem to whoever asks.
         """
+        with suppress(NccError):
+            await self._async_replan()
+        return self.plan
+
+    async def _async_replan(self) -> tuple[list[ServerCapacity], list[PlannedCamera]]:
+        """`async_refresh_plan`, raising what cannot be planned; answers the inputs planned."""
         async with self._lock:
             running = self._running()
             await self._async_measure(running)
@@ -439,21 +443,20 @@ class FrigateConfigDesk:
                 capacities, cameras = self._plan_inputs()
             except NccError as err:
                 _LOGGER.warning("Storage not planned: %s", err)
-                return self.plan
+                raise
             policy_days = self._city.settings.retention_policy_days
             self.plan = plan_city(capacities, cameras, target_days=policy_days)
             self.planned_at = dt_util.utcnow()
             self._planned_servers = frozenset(running)
             self._update_repairs(policy_days)
         async_dispatcher_send(self._hass, SIGNAL_STORAGE_PLAN_UPDATED)
-        return self.plan
+        return capacities, cameras
 
     async def async_plan(
         self, *, target_days: float | None, record_modes: Mapping[str, RecordMode], rebalance: bool
     ) -> dict[str, Any]:
         """An on-demand plan, with the effect of switching record modes when asked."""
-        await self.async_refresh_plan()
-        capacities, cameras = self._plan_inputs()
+        capacities, cameras = await self._async_replan()
         plan = plan_city(capacities, cameras, target_days=target_days, rebalance=rebalance)
         result: dict[str, Any] = {
             "plan": plan.to_dict(), "policy_days": self._city.settings.retention_policy_days,
@@ -493,17 +496,17 @@ class FrigateConfigDesk:
             ir.async_delete_issue(self._hass, DOMAIN, f"{REPAIR_PREFIX}{server_id}")
         self._repairs = short
 
-    def days_kept(self, server_id: str) -> float | None:
+    def _server_plan(self, server_id: str) -> ServerPlan | None:
         if self.plan is None:
             return None
-        plan = next((server for server in self.plan.servers if server.server_id == server_id), None)
+        return next((server for server in self.plan.servers if server.server_id == server_id), None)
+
+    def days_kept(self, server_id: str) -> float | None:
+        plan = self._server_plan(server_id)
         return None if plan is None or plan.days_kept is None else round(plan.days_kept, 1)
 
     def server_plan_attributes(self, server_id: str) -> dict[str, Any]:
-        if self.plan is None:
-            return {}
-        plan = next((server for server in self.plan.servers if server.server_id == server_id), None)
-        if plan is None:
+        if (plan := self._server_plan(server_id)) is None:
             return {}
         data = plan.to_dict()
         return {key: data[key] for key in (

@@ -19,11 +19,12 @@ import voluptuous as vol
 from .city import CityRuntime
 from .configgen import DetectorPolicy, RecordMode, RetainMode, ServerPolicy
 from .configgen.model import Codec, StreamEntry
+from .configgen.render import ENV_FILENAME
 from .core.cameras import CameraPurpose
-from .core.permissions import CITY, Action, Actor, Target, require
-from .entrypoints import NccCommand, NccService, Response
+from .core.permissions import CITY, Action, Actor, require
+from .entrypoints import NccCommand, NccService, Response, enum_choice
 from .frigate_configs import FrigateConfigDesk
-from .guard import on, translate_errors
+from .guard import on_city, translate_errors
 
 STREAM_FIELDS = ("username", "password", "width", "height", "fps", "codec", "server_id", "record_mode")
 RETENTION_FIELDS = ("continuous_days", "motion_days", "alerts_days", "detections_days")
@@ -32,14 +33,6 @@ MQTT_FIELDS = {  # action field -> MqttPolicy field
     "topic_prefix": "topic_prefix", "client_id": "client_id",
 }
 POLICY_FIELDS = ("name", "disk_gb", "restream", "detect_fps", "detect_height", "detection_capacity")
-
-
-def _enum(kind: type[Any]) -> vol.In:
-    return vol.In([member.value for member in kind])
-
-
-def _city(_data: dict[str, Any]) -> Target:
-    return CITY
 
 
 def _desk(city: CityRuntime) -> FrigateConfigDesk:
@@ -135,7 +128,7 @@ async def _generate_frigate_config(hass: HomeAssistant, city: CityRuntime, actor
         {
             "server_id": server.server_id,
             "path": str(path),
-            "env_path": str(path.with_name(".env")),
+            "env_path": str(path.with_name(ENV_FILENAME)),
             "cameras": dict(server.cameras),
             "warnings": list(server.warnings),
         }
@@ -176,15 +169,15 @@ SERVICES: tuple[NccService, ...] = (
             vol.Optional("width"): vol.Any(None, _positive_int(16, 8192)),
             vol.Optional("height"): vol.Any(None, _positive_int(16, 8192)),
             vol.Optional("fps"): vol.Any(None, _positive_int(1, 120)),
-            vol.Optional("codec"): vol.Any(None, _enum(Codec)),
+            vol.Optional("codec"): vol.Any(None, enum_choice(Codec)),
             vol.Optional("server_id"): vol.Any(None, cv.string),
-            vol.Optional("record_mode"): vol.Any(None, _enum(RecordMode)),
+            vol.Optional("record_mode"): vol.Any(None, enum_choice(RecordMode)),
         }),
-        on(Action.MANAGE_SERVERS, _city), _set_camera_stream,
+        on_city(Action.MANAGE_SERVERS), _set_camera_stream,
     ),
     NccService(
         "remove_camera_stream", vol.Schema({vol.Required("camera_id"): cv.string}),
-        on(Action.MANAGE_SERVERS, _city), _remove_camera_stream,
+        on_city(Action.MANAGE_SERVERS), _remove_camera_stream,
     ),
     NccService(
         "set_server_policy",
@@ -192,9 +185,9 @@ SERVICES: tuple[NccService, ...] = (
             vol.Required("server_id"): cv.string, vol.Optional("name"): cv.string,
             vol.Optional("disk_gb"): vol.Any(None, vol.Coerce(float)),
             **RETENTION_SCHEMA,
-            vol.Optional("alerts_mode"): _enum(RetainMode),
-            vol.Optional("detections_mode"): _enum(RetainMode),
-            vol.Optional("record_mode"): _enum(RecordMode),
+            vol.Optional("alerts_mode"): enum_choice(RetainMode),
+            vol.Optional("detections_mode"): enum_choice(RetainMode),
+            vol.Optional("record_mode"): enum_choice(RecordMode),
             vol.Optional("objects"): {vol.In([p.value for p in CameraPurpose]): [cv.string]},
             vol.Optional("mqtt_host"): cv.string, vol.Optional("mqtt_port"): vol.Coerce(int),
             vol.Optional("mqtt_user"): SECRET, vol.Optional("mqtt_password"): SECRET,
@@ -206,20 +199,20 @@ SERVICES: tuple[NccService, ...] = (
             vol.Optional("detect_fps"): vol.Coerce(int), vol.Optional("detect_height"): vol.Coerce(int),
             vol.Optional("detection_capacity"): vol.Any(None, vol.Coerce(float)),
         }),
-        on(Action.MANAGE_SERVERS, _city), _set_server_policy,
+        on_city(Action.MANAGE_SERVERS), _set_server_policy,
     ),
     NccService(
         "generate_frigate_config", vol.Schema({vol.Optional("server_id"): cv.string}),
-        on(Action.MANAGE_SERVERS, _city), _generate_frigate_config,
+        on_city(Action.MANAGE_SERVERS), _generate_frigate_config,
     ),
     NccService(
         "plan_storage",
         vol.Schema({
             vol.Optional("target_days"): vol.All(vol.Coerce(float), vol.Range(min=0.1, max=3650)),
-            vol.Optional("record_modes", default=dict): {cv.string: _enum(RecordMode)},
+            vol.Optional("record_modes", default=dict): {cv.string: enum_choice(RecordMode)},
             vol.Optional("rebalance", default=False): cv.boolean,
         }),
-        on(Action.MANAGE_SERVERS, _city), _plan_storage, SupportsResponse.ONLY,
+        on_city(Action.MANAGE_SERVERS), _plan_storage, SupportsResponse.ONLY,
     ),
 )
 

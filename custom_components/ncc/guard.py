@@ -19,7 +19,7 @@ from homeassistant.util import dt as dt_util
 from .city import CityRuntime
 from .const import DOMAIN
 from .core.errors import NccError
-from .core.permissions import Action, Actor, Target, actor_for, require_all
+from .core.permissions import CITY, Action, Actor, Target, actor_for, require_all
 from .core.registry import Registry
 from .data import async_get_city
 
@@ -54,6 +54,11 @@ class Guard:
 def on(action: Action, target: Callable[[dict[str, object]], Target]) -> Guard:
     """A guard for one action on the target its input names."""
     return Guard(lambda _registry, data: [(action, target(data))], action.value)
+
+
+def on_city(action: Action) -> Guard:
+    """A guard for a city-wide action (its input names no camera or agency)."""
+    return on(action, lambda _data: CITY)
 
 
 def city_or_raise(hass: HomeAssistant) -> CityRuntime:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from aiohttp import web
-from homeassistant.components.http.auth import STORAGE_KEY as CONTENT_TOKEN_KEY
-from homeassistant.components.http.const import KEY_HASS_REFRESH_TOKEN_ID, KEY_HASS_USER
+from homeassistant.components.http.const import KEY_HASS_USER
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
@@ -21,6 +20,7 @@ from .alerts import SNAPSHOT_PATH
 from .core.incidents import may_see
 from .data import async_get_city
 from .guard import async_actor
+from .views import signed_by_ha
 
 CACHE_SECONDS = 300
 
@@ -40,8 +40,7 @@ class IncidentSnapshotView(HomeAssistantView):
         incident = city.alerts.book.incidents.get(incident_id)
         if incident is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
-        signed_by_ncc = request.get(KEY_HASS_REFRESH_TOKEN_ID) == hass.data.get(CONTENT_TOKEN_KEY)
-        if not signed_by_ncc:
+        if not signed_by_ha(hass, request):
             actor = await async_actor(hass, city, request[KEY_HASS_USER].id)
             if not may_see(city.registry, actor, incident, dt_util.utcnow()):
                 return web.Response(status=HTTPStatus.FORBIDDEN)

@@ -54,7 +54,6 @@ from .core.errors import ConflictError, ErrorKey, NccError, ValidationError, slu
 from .core.grants import GrantScope
 from .core.permissions import Actor
 from .core.registration import (
-    EXPIRY_REMINDER_DAYS,
     JOINED_STATES,
     PENDING_STATES,
     TIER_PRIVILEGES,
@@ -69,6 +68,7 @@ from .core.registration import (
     Transition,
     activate,
     approve,
+    ends_soon,
     expire,
     expiry_reminder_due,
     is_over,
@@ -156,11 +156,7 @@ class RegistrationDesk:
     def expiring(self) -> int:
         """Joined registrations whose agreement ends within the reminder period."""
         today = _today()
-        return sum(
-            1
-            for reg in self._book.registrations.values()
-            if reg.state in JOINED_STATES and 0 <= (reg.valid_until - today).days <= EXPIRY_REMINDER_DAYS
-        )
+        return sum(1 for reg in self._book.registrations.values() if ends_soon(reg, today))
 
     def active_cameras(self, tier: SharingTier) -> int:
         """Cameras of active registrations at `tier` that are in the registry."""
@@ -411,14 +407,10 @@ class RegistrationDesk:
                     )
                 elif registration.state is RegistrationState.EXPIRED and registration.camera_ids:
                     remaining, details = await self._async_leave(SYSTEM_ACTOR, registration, strict=False)
-                    self._book.put(remaining)
-                    await self._async_save()
-                    await self._async_record(SYSTEM_ACTOR, remaining, "registration.leave", details=details)
+                    await self._async_keep(SYSTEM_ACTOR, remaining, "registration.leave", details)
                 elif expiry_reminder_due(registration, today):
                     reminded = reminder_sent(registration)
-                    self._book.put(reminded)
-                    await self._async_save()
-                    await self._async_record(SYSTEM_ACTOR, reminded, "registration.remind", details={
+                    await self._async_keep(SYSTEM_ACTOR, reminded, "registration.remind", {
                         "valid_until": reminded.valid_until.isoformat(),
                         "days_left": reminded.days_left(today),
                     })
@@ -744,11 +736,11 @@ class RegistrationDesk:
     def _on_registry_change(self, change: Change) -> None:
         if change.operation is not Operation.SYNC_SERVER_CAMERAS or self._stopped:
             return
-        waiting = [
-            reg for reg in self._book.registrations.values()
-            if reg.state in JOINED_STATES and reg.server_id is not None
+        waiting = any(
+            reg.state in JOINED_STATES and reg.server_id is not None
             and any(camera_id.startswith(f"{reg.server_id}/") for camera_id in change.cameras)
-        ]
+            for reg in self._book.registrations.values()
+        )
         if waiting:
             self._hass.async_create_task(self._async_link_arrived_feeds(), eager_start=False)
 
@@ -779,10 +771,8 @@ class RegistrationDesk:
                     await self._async_commit(SYSTEM_ACTOR, linked, Transition.ACTIVATE,
                                              details={"cameras": list(linked.camera_ids)})
                 else:
-                    self._book.put(linked)
-                    await self._async_save()
-                    await self._async_record(SYSTEM_ACTOR, linked, "registration.link",
-                                             details={"cameras": list(linked.camera_ids)})
+                    await self._async_keep(SYSTEM_ACTOR, linked, "registration.link",
+                                           {"cameras": list(linked.camera_ids)})
         if changed:
             self._notify()
 
@@ -801,6 +791,14 @@ class RegistrationDesk:
 
     async def _async_save(self) -> None:
         await self._store.async_save(self._book.to_dict())
+
+    async def _async_keep(
+        self, actor: Actor, registration: Registration, action: str, details: Mapping[str, Any]
+    ) -> None:
+        """Keep a change that is no transition (leaving, a reminder, a feed), save and audit it."""
+        self._book.put(registration)
+        await self._async_save()
+        await self._async_record(actor, registration, action, details=details)
 
     async def _async_commit(
         self, actor: Actor, registration: Registration, transition: Transition,

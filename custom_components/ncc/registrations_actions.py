@@ -39,22 +39,18 @@ from .core.registration import (
     StreamSource,
 )
 from .core.registry import Registry
-from .entrypoints import NccCommand, NccService, Response
-from .guard import Guard, on, translate_errors
+from .entrypoints import NccCommand, NccService, Response, enum_choice
+from .guard import Guard, on_city, translate_errors
 from .registrations import RegistrationDesk, desk_for
 
 type Check = tuple[Action, Target]
-
-
-def _enum(kind: type[Any]) -> vol.In:
-    return vol.In([member.value for member in kind])
 
 
 CAMERA_SCHEMA = vol.Schema({
     vol.Required("name"): cv.string,
     vol.Required("views"): cv.string,
     vol.Required("covers_public_area"): cv.boolean,
-    vol.Optional("area_type"): vol.Any(None, _enum(AreaType)),
+    vol.Optional("area_type"): vol.Any(None, enum_choice(AreaType)),
     vol.Optional("bearing"): vol.Any(None, vol.Coerce(int)),
     vol.Optional("retention_days"): vol.Any(None, vol.Coerce(int)),
     vol.Optional("frigate_camera"): cv.string,
@@ -73,7 +69,7 @@ SUBMIT_SCHEMA = vol.Schema({
     vol.Required("latitude"): vol.Coerce(float),
     vol.Required("longitude"): vol.Coerce(float),
     vol.Required("cameras"): vol.All(cv.ensure_list, [CAMERA_SCHEMA]),
-    vol.Required("tier"): _enum(SharingTier),
+    vol.Required("tier"): enum_choice(SharingTier),
     vol.Required("valid_from"): cv.date,
     vol.Required("valid_until"): cv.date,
     vol.Required("consent_version"): cv.string,
@@ -186,10 +182,6 @@ def _withdraw_checks(registry: Registry, data: dict[str, object]) -> list[Check]
     return _for_owner(registry, _registration(registry, data))
 
 
-def _city(_data: dict[str, Any]) -> Target:
-    return CITY
-
-
 def _may_see(city: CityRuntime, actor: Actor, registration: Registration) -> bool:
     """Reviewers see every registration; the receiving desk and the owner see theirs."""
     now = dt_util.utcnow()
@@ -288,16 +280,16 @@ SERVICES: tuple[NccService, ...] = (
     NccService(
         "review_registration",
         vol.Schema({
-            REGISTRATION_ID: cv.string, vol.Required("decision"): _enum(ReviewDecision),
+            REGISTRATION_ID: cv.string, vol.Required("decision"): enum_choice(ReviewDecision),
             vol.Optional("reason", default=""): cv.string,
         }),
-        on(Action.REVIEW_REGISTRATION, _city), _review,
+        on_city(Action.REVIEW_REGISTRATION), _review,
     ),
     NccService(
         "suspend_registration",
         vol.Schema({
             REGISTRATION_ID: cv.string, vol.Required("reason"): cv.string,
-            vol.Optional("by", default=Party.CITY.value): _enum(Party),
+            vol.Optional("by", default=Party.CITY.value): enum_choice(Party),
         }),
         _guard(_suspend_checks, Action.REVIEW_REGISTRATION), _suspend,
     ),
@@ -309,7 +301,7 @@ SERVICES: tuple[NccService, ...] = (
     NccService(
         "renew_registration",
         vol.Schema({REGISTRATION_ID: cv.string, vol.Required("valid_until"): cv.date}),
-        on(Action.REVIEW_REGISTRATION, _city), _renew,
+        on_city(Action.REVIEW_REGISTRATION), _renew,
     ),
     NccService(
         "withdraw_registration",
@@ -357,13 +349,13 @@ async def _ws_review(hass: HomeAssistant, connection: ActiveConnection,
 
 
 COMMANDS: tuple[NccCommand, ...] = (
-    NccCommand("ncc/registrations/list", {vol.Optional("state"): _enum(RegistrationState)}, _ws_list),
+    NccCommand("ncc/registrations/list", {vol.Optional("state"): enum_choice(RegistrationState)}, _ws_list),
     NccCommand("ncc/registrations/get", {vol.Required("registration_id"): str}, _ws_get),
     NccCommand(
         "ncc/registrations/review",
         {
             vol.Required("registration_id"): str,
-            vol.Required("decision"): _enum(ReviewDecision),
+            vol.Required("decision"): enum_choice(ReviewDecision),
             vol.Optional("reason"): str,
         },
         _ws_review,

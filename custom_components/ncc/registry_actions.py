@@ -47,14 +47,13 @@ from .core.permissions import (
     visible_cameras,
 )
 from .core.registry import Registry
-from .entrypoints import NccCommand, NccService, Response, async_commit
-from .guard import Guard, on, translate_errors, translated
+from .entrypoints import NccCommand, NccService, Response, async_commit, enum_choice
+from .guard import Guard, on, on_city, translate_errors, translated
 from .health import agency_health, camera_health
 
 _LOGGER = logging.getLogger(__name__)
 
 
-# the audit log takes reasons up to this length: refuse longer ones before changing anything
 def _recordable(value: str) -> str:
     """Text the audit log can keep: no NUL characters, valid Unicode."""
     if "\x00" in value:
@@ -66,11 +65,8 @@ def _recordable(value: str) -> str:
     return value
 
 
+# what the audit log can keep: refuse anything else before changing anything
 REASON = vol.All(cv.string, vol.Length(max=MAX_REASON_LENGTH), _recordable)
-
-
-def _enum(kind: type[Any]) -> vol.In:
-    return vol.In([member.value for member in kind])
 
 
 CONTACT_SCHEMA = vol.Schema(
@@ -437,10 +433,6 @@ def _camera(key: str) -> Callable[[dict[str, Any]], Target]:
     return lambda data: CameraTarget(data[key])
 
 
-def _city(_data: dict[str, Any]) -> Target:
-    return CITY
-
-
 def _revoke_checks(registry: Registry, data: dict[str, object]) -> list[tuple[Action, Target]]:
     """Revoking is for the grant's owner agency; an unknown grant is refused like a foreign one."""
     grant = registry.grants.get(str(data["grant_id"]))
@@ -456,16 +448,16 @@ SERVICES: tuple[NccService, ...] = (
         "create_agency",
         vol.Schema({
             vol.Required("code"): cv.string, vol.Required("name"): cv.string,
-            vol.Required("kind"): _enum(AgencyKind), vol.Optional("agency_id"): cv.string,
+            vol.Required("kind"): enum_choice(AgencyKind), vol.Optional("agency_id"): cv.string,
             **AGENCY_FIELDS,
         }),
-        on(Action.CREATE_AGENCY, _city), _create_agency,
+        on_city(Action.CREATE_AGENCY), _create_agency,
     ),
     NccService(
         "update_agency",
         vol.Schema({
             vol.Required("agency_id"): cv.string, vol.Optional("code"): cv.string,
-            vol.Optional("name"): cv.string, vol.Optional("kind"): _enum(AgencyKind),
+            vol.Optional("name"): cv.string, vol.Optional("kind"): enum_choice(AgencyKind),
             **AGENCY_FIELDS,
         }),
         on(Action.MANAGE_AGENCY, _agency("agency_id")), _update_agency,
@@ -473,10 +465,10 @@ SERVICES: tuple[NccService, ...] = (
     NccService(
         "delete_agency",
         vol.Schema({vol.Required("agency_id"): cv.string, vol.Optional("reason"): REASON}),
-        on(Action.DELETE_AGENCY, _city), _delete_agency,
+        on_city(Action.DELETE_AGENCY), _delete_agency,
     ),
     NccService(
-        "list_agencies", vol.Schema({}), on(Action.EXPORT_INVENTORY, _city), _list_agencies,
+        "list_agencies", vol.Schema({}), on_city(Action.EXPORT_INVENTORY), _list_agencies,
         SupportsResponse.ONLY,
     ),
     NccService(
@@ -506,8 +498,8 @@ SERVICES: tuple[NccService, ...] = (
         vol.Schema({
             vol.Required("camera_id"): cv.string, vol.Optional("owner_agency_id"): cv.string,
             vol.Optional("site_id"): vol.Any(None, cv.string), vol.Optional("name"): cv.string,
-            vol.Optional("purpose"): _enum(CameraPurpose),
-            vol.Optional("area_type"): _enum(AreaType),
+            vol.Optional("purpose"): enum_choice(CameraPurpose),
+            vol.Optional("area_type"): enum_choice(AreaType),
             vol.Optional("bearing"): vol.Any(None, vol.Coerce(int)),
             vol.Optional("retention_days"): vol.Any(None, vol.Coerce(int)),
             vol.Optional("latitude"): vol.Any(None, vol.Coerce(float)),
@@ -526,8 +518,8 @@ SERVICES: tuple[NccService, ...] = (
         "add_registry_camera",
         vol.Schema({
             vol.Required("name"): cv.string, vol.Required("owner_agency_id"): cv.string,
-            vol.Required("purpose"): _enum(CameraPurpose),
-            vol.Required("area_type"): _enum(AreaType), vol.Optional("site_id"): cv.string,
+            vol.Required("purpose"): enum_choice(CameraPurpose),
+            vol.Required("area_type"): enum_choice(AreaType), vol.Optional("site_id"): cv.string,
             vol.Optional("bearing"): vol.Coerce(int),
             vol.Optional("retention_days"): vol.Coerce(int), **COORDINATES,
         }),
@@ -541,7 +533,7 @@ SERVICES: tuple[NccService, ...] = (
         "set_operator",
         vol.Schema({
             vol.Required("user_id"): cv.string, vol.Required("agency_id"): cv.string,
-            vol.Required("role"): _enum(Role),
+            vol.Required("role"): enum_choice(Role),
         }),
         Guard(
             lambda registry, data: operator_change_checks(
@@ -567,8 +559,8 @@ SERVICES: tuple[NccService, ...] = (
         vol.Schema({
             vol.Required("owner_agency_id"): cv.string,
             vol.Required("grantee_agency_id"): cv.string,
-            vol.Required("privileges"): vol.All(cv.ensure_list, [_enum(Privilege)]),
-            vol.Required("scope"): _enum(GrantScope), vol.Optional("scope_id"): cv.string,
+            vol.Required("privileges"): vol.All(cv.ensure_list, [enum_choice(Privilege)]),
+            vol.Required("scope"): enum_choice(GrantScope), vol.Optional("scope_id"): cv.string,
             vol.Optional("until"): cv.datetime, vol.Optional("emergency_only"): cv.boolean,
             vol.Optional("reason"): REASON,
         }),
@@ -583,24 +575,24 @@ SERVICES: tuple[NccService, ...] = (
     NccService(
         "set_emergency",
         vol.Schema({vol.Required("active"): cv.boolean, vol.Optional("reason"): REASON}),
-        on(Action.SET_EMERGENCY, _city), _set_emergency,
+        on_city(Action.SET_EMERGENCY), _set_emergency,
     ),
     NccService(
         "import_inventory",
         vol.Schema({
             vol.Required("path"): cv.string,
-            vol.Optional("format"): _enum(InventoryFormat),
+            vol.Optional("format"): enum_choice(InventoryFormat),
             vol.Optional("dry_run", default=False): cv.boolean,
         }),
-        on(Action.IMPORT_INVENTORY, _city), _import_inventory,
+        on_city(Action.IMPORT_INVENTORY), _import_inventory,
     ),
     NccService(
         "export_inventory",
-        vol.Schema({vol.Required("path"): cv.string, vol.Optional("format"): _enum(InventoryFormat)}),
-        on(Action.EXPORT_INVENTORY, _city), _export_inventory,
+        vol.Schema({vol.Required("path"): cv.string, vol.Optional("format"): enum_choice(InventoryFormat)}),
+        on_city(Action.EXPORT_INVENTORY), _export_inventory,
     ),
     NccService(
-        "verify_audit_log", vol.Schema({}), on(Action.VERIFY_AUDIT, _city), _verify_audit_log,
+        "verify_audit_log", vol.Schema({}), on_city(Action.VERIFY_AUDIT), _verify_audit_log,
         SupportsResponse.ONLY,
     ),
     NccService(
@@ -609,7 +601,7 @@ SERVICES: tuple[NccService, ...] = (
             vol.Required("path"): cv.string, vol.Required("since"): cv.datetime,
             vol.Required("until"): cv.datetime,
         }),
-        on(Action.VERIFY_AUDIT, _city), _export_audit_log,
+        on_city(Action.VERIFY_AUDIT), _export_audit_log,
     ),
 )
 

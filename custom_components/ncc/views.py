@@ -36,7 +36,7 @@ def _refusal(status: HTTPStatus, code: str, message: str, **extra: Any) -> web.R
     return HomeAssistantView.json({"code": code, "message": message, **extra}, status)
 
 
-def _signed_by_ha(hass: HomeAssistant, request: web.Request) -> bool:
+def signed_by_ha(hass: HomeAssistant, request: web.Request) -> bool:
     """The request carried a valid HA signature made for the content user (a release link)."""
     content_token = hass.data.get(HTTP_AUTH_KEY)
     return (
@@ -72,9 +72,7 @@ class EvidenceDownloadView(HomeAssistantView):
                 "This download link has expired; ask the command center for a new one.",
                 expired_at=link.expires_at.isoformat(),
             )
-        package = next(
-            (item for item in footage_request.packages if item.id == release.package_id), None
-        )
+        package = footage_request.package(release.package_id)
         path = None if package is None else desk.package_path(footage_request, package)
         if (
             footage_request.expired_at is not None or path is None
@@ -82,7 +80,7 @@ class EvidenceDownloadView(HomeAssistantView):
         ):
             return _refusal(HTTPStatus.GONE, "evidence_deleted",
                             "The evidence of this request has been deleted.")
-        if not _signed_by_ha(hass, request):
+        if not signed_by_ha(hass, request):
             return _refusal(
                 HTTPStatus.UNAUTHORIZED, "signature_invalid",
                 "This link's signature is not valid (links stop working when Home Assistant "

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from custom_components.ncc.configgen import (
+    AgencyLabel,
     CityInput,
     ConfigGenKey,
     DetectorPolicy,
@@ -20,7 +21,8 @@ from custom_components.ncc.configgen import (
     ServerPolicy,
     check_stream,
 )
-from custom_components.ncc.configgen.model import StreamEntry, check_stream_url
+from custom_components.ncc.configgen.model import StreamEntry, agency_labels, check_stream_url
+from custom_components.ncc.core.agencies import Agency, AgencyKind
 from custom_components.ncc.core.cameras import CameraPurpose
 from custom_components.ncc.core.errors import ErrorKey, ValidationError
 
@@ -203,3 +205,14 @@ def test_every_error_key_has_english_and_indonesian_messages() -> None:
     for key in ConfigGenKey:
         placeholders = [set(re.findall(r"\{(\w+)\}", messages[lang][key]["message"])) for lang in messages]
         assert placeholders[0] == placeholders[1], key
+
+
+def test_agency_labels_carry_each_agencys_code_and_name_by_id() -> None:
+    agencies = [
+        Agency("dishub", "Dinas Perhubungan", "DISHUB", AgencyKind.CITY_DEPARTMENT),
+        Agency("mall", "Mall Sunrise", "MALL", AgencyKind.PRIVATE_OWNER),
+    ]
+    assert agency_labels(agencies) == {
+        "dishub": AgencyLabel("dishub", "DISHUB", "Dinas Perhubungan"),
+        "mall": AgencyLabel("mall", "MALL", "Mall Sunrise"),
+    }

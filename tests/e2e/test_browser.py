@@ -119,15 +119,9 @@ def start_simulator() -> tuple[subprocess.Popen[bytes], list[dict[str, str]]]:
          "--base-port", "0", "--seed", "7", "--name", "balaikota", "--name", "dishub"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
     )
-    assert process.stdout is not None
-    servers = []
-    for raw in process.stdout:
-        line = raw.decode().strip()
-        if line.startswith("server "):
-            _, name, url, *_rest = line.split()
-            servers.append({"name": name, "url": url})
-        elif line == "ready":
-            return process, servers
+    servers = realha.simulator_servers(process)
+    if servers is not None:
+        return process, servers
     raise RuntimeError("the Frigate simulator exited before it was ready")
 
 
@@ -234,7 +228,8 @@ def open_as(chromium: BrowserThread, city: City, username: str, language: str = 
 
 def view(page: Proxy, city: City, path: str, ready: str) -> None:
     page.goto(f"{city.url}/{DASHBOARD}/{path}")
-    page.wait_for_selector(ready, timeout=30_000)
+    # the first view of a run loads the whole HA frontend in a cold browser, on a busy machine
+    page.wait_for_selector(ready, timeout=60_000)
 
 
 def shoot(page: Proxy, name: str) -> Path:

@@ -160,13 +160,21 @@ async def footage_city(
         await sim.stop()
 
 
-@pytest.fixture
-async def env(
-    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, hass_admin_user: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Env]:
-    async with footage_city(hass, setup_city, add_server, hass_admin_user, monkeypatch) as value:
-        yield value
+def footage_env_fixture() -> Any:
+    """The `env` fixture, for each footage test module to declare as its own."""
+
+    @pytest.fixture
+    async def env(
+        hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, hass_admin_user: User,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> AsyncIterator[Env]:
+        async with footage_city(hass, setup_city, add_server, hass_admin_user, monkeypatch) as value:
+            yield value
+
+    return env
+
+
+env = footage_env_fixture()
 
 
 async def preserved(env: Env, request_id: str, *parts: str) -> float:

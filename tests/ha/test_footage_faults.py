@@ -4,12 +4,10 @@ refusing or forgetting exports, and evidence Frigate must still delete."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 import time
 from typing import Any
 
-from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -37,25 +35,16 @@ from .test_footage import (
     GATE,
     HALL,
     TERMINAL,
-    AddServer,
     Env,
-    SetupCity,
     call,
-    footage_city,
+    footage_env_fixture,
     intake,
     preserved,
     wait_until,
     window,
 )
 
-
-@pytest.fixture
-async def env(
-    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, hass_admin_user: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Env]:
-    async with footage_city(hass, setup_city, add_server, hass_admin_user, monkeypatch) as value:
-        yield value
+env = footage_env_fixture()
 
 
 def server_entry_id(env: Env, server_id: str) -> str:

@@ -4,7 +4,6 @@ guarded, checked and answered exactly like the `ncc.request_footage` action, but
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import logging
 from typing import Any
 
@@ -27,11 +26,9 @@ from .test_footage import (
     GATE,
     HALL,
     NIK,
-    AddServer,
     Env,
-    SetupCity,
     call,
-    footage_city,
+    footage_env_fixture,
     intake,
     preserved,
     token_for,
@@ -47,13 +44,7 @@ def mock_recorder_before_hass(async_test_recorder: Any) -> None:
     """The recorder's database is prepared before `hass` starts, as `recorder_mock` needs."""
 
 
-@pytest.fixture
-async def env(
-    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, hass_admin_user: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Env]:
-    async with footage_city(hass, setup_city, add_server, hass_admin_user, monkeypatch) as value:
-        yield value
+env = footage_env_fixture()
 
 
 async def client_for(env: Env, hass_ws_client: WebSocketGenerator, user: User) -> Any:

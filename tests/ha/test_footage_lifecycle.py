@@ -4,13 +4,11 @@ that expire, deadlines, legal holds and the deletion of expired evidence."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -34,11 +32,9 @@ from .test_footage import (
     GATE,
     HALL,
     NIK,
-    AddServer,
     Env,
-    SetupCity,
     call,
-    footage_city,
+    footage_env_fixture,
     intake,
     preserved,
     token_for,
@@ -47,14 +43,7 @@ from .test_footage import (
     ws,
 )
 
-
-@pytest.fixture
-async def env(
-    hass: HomeAssistant, setup_city: SetupCity, add_server: AddServer, hass_admin_user: User,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[Env]:
-    async with footage_city(hass, setup_city, add_server, hass_admin_user, monkeypatch) as value:
-        yield value
+env = footage_env_fixture()
 
 
 def epoch(text: str) -> float:

@@ -39,6 +39,7 @@ from custom_components.ncc.core.registration import (
     activate,
     approve,
     default_agency_code,
+    ends_soon,
     expire,
     expiry_reminder_due,
     is_over,
@@ -437,6 +438,19 @@ def test_reminders_go_out_once_per_agreement_end() -> None:
     assert expiry_reminder_due(renewed, date(2028, 2, 1))
     assert not expiry_reminder_due(in_state(State.UNDER_REVIEW), date(2027, 2, 10))
     assert active.days_left(date(2027, 3, 5)) == 0
+
+
+def test_ending_soon_counts_joined_agreements_whether_reminded_or_not() -> None:
+    active = in_state(State.ACTIVE)
+    reminded = reminder_sent(active)
+    last_day = active.valid_until
+    for registration in (active, reminded, in_state(State.SUSPENDED)):
+        assert not ends_soon(registration, last_day - timedelta(days=31))
+        assert ends_soon(registration, last_day - timedelta(days=30))
+        assert ends_soon(registration, last_day)
+        assert not ends_soon(registration, last_day + timedelta(days=1))
+    assert not ends_soon(in_state(State.UNDER_REVIEW), last_day)
+    assert not expiry_reminder_due(reminded, last_day)
 
 
 def test_leaving_unlinks_all_but_the_cameras_kept() -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -23,6 +25,7 @@ from tests.ha.conftest import (  # noqa: F401
     setup_city,
     sockets_to_localhost,
 )
+from tests.reliability.city_fixture import AddServer, CityUnderTest, SetupCity, build_city
 
 
 @pytest.fixture
@@ -32,6 +35,25 @@ async def one_server() -> AsyncIterator[SimCity]:
     await city.start(host="127.0.0.1", base_port=0)
     yield city
     await city.stop()
+
+
+@pytest.fixture
+async def city(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    freezer: FrozenDateTimeFactory,
+    setup_city: SetupCity,  # noqa: F811 - the fixture imported above
+    add_server: AddServer,  # noqa: F811 - the fixture imported above
+    one_server: SimCity,
+    hass_admin_user: User,
+) -> CityUnderTest:
+    """A city of one server whose Stores the property tests compare before and after a call.
+
+    Files the actions write (exports, inventories) land in this test's own folder; the clock
+    stands still, so no poll or timer changes a Store between two comparisons.
+    """
+    hass.config.config_dir = str(tmp_path)
+    return await build_city(hass, setup_city, add_server, one_server, hass_admin_user)
 
 
 async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:

@@ -8,10 +8,8 @@ so they get past the permission check and reach the handlers.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.auth.models import User
 from homeassistant.core import Context, HomeAssistant, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
@@ -22,30 +20,13 @@ import voluptuous as vol
 from custom_components.ncc.const import DOMAIN
 from custom_components.ncc.entrypoints import NccService
 from custom_components.ncc.services import SERVICES
-from frigate_sim import SimCity
 
-from .city_fixture import AddServer, CityUnderTest, SetupCity, build_city, flush_stores, stored_state
+from .city_fixture import CityUnderTest, flush_stores, stored_state
 from .schema_strategies import IdPool, calls, collect_ids, hostile_calls, resolve
 
 # what a refused call may raise; anything else escaping an action is a bug
 REFUSALS = (HomeAssistantError, vol.Invalid)
 EXAMPLES_PER_ACTION = 25
-
-
-@pytest.fixture
-async def city(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    freezer: FrozenDateTimeFactory,
-    setup_city: SetupCity,
-    add_server: AddServer,
-    one_server: SimCity,
-    hass_admin_user: User,
-) -> CityUnderTest:
-    # files the actions write (exports, inventories) land in this test's own folder; the clock
-    # stands still, so no poll or timer changes a Store between two comparisons
-    hass.config.config_dir = str(tmp_path)
-    return await build_city(hass, setup_city, add_server, one_server, hass_admin_user)
 
 
 def id_pool(city: CityUnderTest, hass_storage: dict[str, Any]) -> IdPool:

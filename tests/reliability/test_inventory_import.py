@@ -12,12 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.auth.models import User
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from hypothesis import HealthCheck, given, settings, strategies as st
-import pytest
 import voluptuous as vol
 
 from custom_components.ncc.const import DOMAIN
@@ -30,9 +27,8 @@ from custom_components.ncc.core.inventory import (
     parse_inventory,
 )
 from custom_components.ncc.core.registry import Registry
-from frigate_sim import SimCity
 
-from .city_fixture import AddServer, CityUnderTest, SetupCity, build_city, flush_stores, stored_state
+from .city_fixture import CityUnderTest, flush_stores, stored_state
 from .inventory_strategies import csv_inventories, yaml_inventories
 
 FILES = st.one_of(
@@ -91,20 +87,6 @@ def test_domain_import_is_all_or_nothing(file: tuple[InventoryFormat, str]) -> N
     for again in InventoryFormat:
         registry.apply_inventory(parse_inventory(export_inventory(registry, again), again))
         assert snapshot(registry, pins=False) == after
-
-
-@pytest.fixture
-async def city(
-    hass: HomeAssistant,
-    tmp_path: Path,
-    freezer: FrozenDateTimeFactory,
-    setup_city: SetupCity,
-    add_server: AddServer,
-    one_server: SimCity,
-    hass_admin_user: User,
-) -> CityUnderTest:
-    hass.config.config_dir = str(tmp_path)
-    return await build_city(hass, setup_city, add_server, one_server, hass_admin_user)
 
 
 @settings(

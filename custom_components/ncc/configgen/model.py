@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from ..core.agencies import Agency
 from ..core.cameras import MAX_RETENTION_DAYS, AreaType, CameraPurpose, check_server_id
 from ..core.errors import ErrorKey, ValidationError, check_choice, check_optional_text
 from ..core.streams import CameraStream
@@ -536,6 +537,11 @@ class AgencyLabel:
     id: str
     code: str
     name: str
+
+
+def agency_labels(agencies: Iterable[Agency]) -> dict[str, AgencyLabel]:
+    """The labels of a registry's agencies, by agency id."""
+    return {agency.id: AgencyLabel(agency.id, agency.code, agency.name) for agency in agencies}
 
 
 @dataclass(frozen=True, slots=True)

@@ -489,7 +489,12 @@ def check_guardrails(intake: Intake, policy: FootagePolicy, now: datetime) -> No
         raise ValidationError(
             FootageKey.WINDOW_TOO_LONG, field="end", max_minutes=policy.max_window_minutes
         )
-    if intake.area is not None and intake.area.radius_m > policy.max_radius_m:
+    if intake.area is not None:
+        check_search_radius(intake.area, policy)
+
+
+def check_search_radius(area: SearchArea, policy: FootagePolicy) -> None:
+    if area.radius_m > policy.max_radius_m:
         raise ValidationError(FootageKey.RADIUS_TOO_LARGE, field="radius_m", max_m=policy.max_radius_m)
 
 
@@ -960,6 +965,10 @@ class FootageRequest:
     def camera_ids(self) -> list[str]:
         return [part.camera_id for part in self.parts]
 
+    def involves_agency(self, agency_id: str) -> bool:
+        """`agency_id` asked for the footage or owns one of its cameras."""
+        return agency_id == self.requesting_agency_id or agency_id in self.owner_agency_ids
+
     def undecided_owner_ids(self) -> list[str]:
         return sorted({part.owner_agency_id for part in self.parts if part.decision is None})
 
@@ -975,6 +984,10 @@ class FootageRequest:
             if reference in (part.id, part.camera_id):
                 return part
         raise NotFoundError(FootageKey.PART_NOT_FOUND, request=self.id, part=reference)
+
+    def package(self, package_id: str) -> PackageRecord | None:
+        """A package by its id; None if the request has no such package."""
+        return next((package for package in self.packages if package.id == package_id), None)
 
     def release(self, release_id: str) -> Release:
         for release in self.releases:
@@ -1076,9 +1089,7 @@ def may_see_request(registry: Registry, actor: Actor, request: FootageRequest, n
         return False
     if actor.is_city_admin:
         return True
-    if actor.agency_id is not None and (
-        actor.agency_id == request.requesting_agency_id or actor.agency_id in request.owner_agency_ids
-    ):
+    if actor.agency_id is not None and request.involves_agency(actor.agency_id):
         return True
     return may_see_personal_data(registry, actor, request, now)
 

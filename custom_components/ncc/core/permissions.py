@@ -423,9 +423,7 @@ def require_incident_action(
     decision = authorize(registry, actor, Action.ACKNOWLEDGE_INCIDENT, target, now)
     if decision.allowed:
         return decision
-    if actor.role in (Role.OPERATOR, Role.AGENCY_ADMIN) and actor.agency_id in set(
-        routed_agency_ids
-    ):
+    if actor.role in ACKNOWLEDGING_ROLES and actor.agency_id in set(routed_agency_ids):
         return Decision(True, DecisionReason.ROUTED)
     return require(registry, actor, Action.ACKNOWLEDGE_INCIDENT, target, now)
 

@@ -674,6 +674,15 @@ class Registration:
 # ------------------------------------------------------------------------------- transitions
 
 
+def _wrong_state(registration: Registration, transition: Transition) -> ConflictError:
+    return ConflictError(
+        RegistrationKey.WRONG_STATE,
+        registration=registration.id,
+        state=registration.state,
+        action=transition,
+    )
+
+
 def _step(
     registration: Registration,
     transition: Transition,
@@ -686,12 +695,7 @@ def _step(
     **changes: Any,
 ) -> Registration:
     if registration.state not in ALLOWED_FROM[transition]:
-        raise ConflictError(
-            RegistrationKey.WRONG_STATE,
-            registration=registration.id,
-            state=registration.state,
-            action=transition,
-        )
+        raise _wrong_state(registration, transition)
     step = Step(
         transition=transition,
         state=state,
@@ -753,12 +757,7 @@ def activate(registration: Registration, *, now: datetime, by: str) -> Registrat
     if registration.state is RegistrationState.APPROVED and len(registration.camera_ids) != len(
         registration.cameras
     ):
-        raise ConflictError(
-            RegistrationKey.WRONG_STATE,
-            registration=registration.id,
-            state=registration.state,
-            action=Transition.ACTIVATE,
-        )
+        raise _wrong_state(registration, Transition.ACTIVATE)
     return _step(registration, Transition.ACTIVATE, RegistrationState.ACTIVE, now, by)
 
 
@@ -780,13 +779,8 @@ def resume(registration: Registration, *, now: datetime, by: str, reason: str = 
 
 def expire(registration: Registration, *, now: datetime, today: date, by: str = "system") -> Registration:
     """`approved` | `active` | `suspended` -> `expired`, once the agreement's last day has passed."""
-    if registration.state in ALLOWED_FROM[Transition.EXPIRE] and today <= registration.valid_until:
-        raise ConflictError(
-            RegistrationKey.WRONG_STATE,
-            registration=registration.id,
-            state=registration.state,
-            action=Transition.EXPIRE,
-        )
+    if registration.state in ALLOWED_FROM[Transition.EXPIRE] and not is_over(registration, today):
+        raise _wrong_state(registration, Transition.EXPIRE)
     return _step(registration, Transition.EXPIRE, RegistrationState.EXPIRED, now, by)
 
 
@@ -866,13 +860,17 @@ def left(registration: Registration, *, kept_camera_ids: Iterable[str] = ()) -> 
     )
 
 
-def expiry_reminder_due(registration: Registration, today: date) -> bool:
-    """True when the 30-day reminder for the current agreement end has not gone out yet."""
+def ends_soon(registration: Registration, today: date) -> bool:
+    """True when a joined registration's agreement ends within the reminder period."""
     return (
         registration.state in JOINED_STATES
-        and registration.reminded_until != registration.valid_until
         and 0 <= (registration.valid_until - today).days <= EXPIRY_REMINDER_DAYS
     )
+
+
+def expiry_reminder_due(registration: Registration, today: date) -> bool:
+    """True when the 30-day reminder for the current agreement end has not gone out yet."""
+    return registration.reminded_until != registration.valid_until and ends_soon(registration, today)
 
 
 def reminder_sent(registration: Registration) -> Registration:

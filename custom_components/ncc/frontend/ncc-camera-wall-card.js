@@ -7,6 +7,12 @@ import {
 
 const FEEDLESS = new Set(["no_feed", "removed"]);
 const PARALLEL_STILLS = 4;
+// the dialog's image height, live or still
+const DIALOG_HEIGHT = 720;
+
+function mayWatchLive(camera) {
+  return (camera.privileges || []).includes("view_live");
+}
 
 export function stillPath(cameraId, height) {
   return `/api/ncc/camera/${cameraId}/snapshot.jpg?height=${height}`;
@@ -98,12 +104,12 @@ class NccCameraDialog extends HTMLElement {
     this.render();
     const img = this.shadowRoot.querySelector("img.view");
     try {
-      if ((camera.privileges || []).includes("view_live")) {
-        img.src = await signedPath(hass, livePath(camera.id, 720), 30);
+      if (mayWatchLive(camera)) {
+        img.src = await signedPath(hass, livePath(camera.id, DIALOG_HEIGHT), 30);
         img.addEventListener("error", () => this.note(t(hass, "wall_stream_ended")), { once: true });
       } else {
         this.note(t(hass, "wall_live_not_allowed"));
-        const response = await fetchWithAuth(hass, stillPath(camera.id, 720));
+        const response = await fetchWithAuth(hass, stillPath(camera.id, DIALOG_HEIGHT));
         if (response.ok) {
           this._blob = URL.createObjectURL(await response.blob());
           img.src = this._blob;
@@ -126,10 +132,10 @@ class NccCameraDialog extends HTMLElement {
    * its still image, through NCC's token URLs. The token is renewed before it expires.
    */
   async openAdvanced() {
-    const kind = (this.camera.privileges || []).includes("view_live") ? "live" : "still";
+    const kind = mayWatchLive(this.camera) ? "live" : "still";
     let first;
     try {
-      first = await tokenUrl(this.hass, this.camera.id, kind, 720);
+      first = await tokenUrl(this.hass, this.camera.id, kind, DIALOG_HEIGHT);
     } catch (err) {
       this.note(await errorMessage(this.hass, err));
       return;
@@ -143,7 +149,7 @@ class NccCameraDialog extends HTMLElement {
     const renew = (seconds) => {
       this._renewal = setTimeout(async () => {
         try {
-          const next = await tokenUrl(this.hass, this.camera.id, kind, 720);
+          const next = await tokenUrl(this.hass, this.camera.id, kind, DIALOG_HEIGHT);
           if (this.isConnected) {
             card.setConfig(advancedCameraConfig(this.camera, next.url, kind));
             renew(next.expires_in);
@@ -177,7 +183,7 @@ class NccCameraDialog extends HTMLElement {
     const cam = this.camera;
     const advanced = customElements.get("advanced-camera-card")
       ? `<button data-action="advanced">${esc(t(hass, "wall_open_advanced"))}</button>` : "";
-    const live = (cam.privileges || []).includes("view_live");
+    const live = mayWatchLive(cam);
     this.shadowRoot.innerHTML = `
       <style>
         .backdrop { position: fixed; inset: 0; background: rgba(0,0,0,0.75); z-index: 1000;

@@ -31,6 +31,19 @@ const CAMERA_STREAM_FIELDS = [["stream_url", "url", true], ["stream_username", "
   ["stream_password", "password", false]];
 const NUMBERS = new Set(["latitude", "longitude", "bearing", "retention_days"]);
 
+/** A camera row's fields at `tier`: the owner's Frigate name, or the city-recorded stream. */
+function cameraFields(tier) {
+  if (SERVER_TIERS.includes(tier)) {
+    return [...CAMERA_FIELDS, ...CAMERA_SERVER_FIELDS];
+  }
+  return tier === STREAM_TIER ? [...CAMERA_FIELDS, ...CAMERA_STREAM_FIELDS] : CAMERA_FIELDS;
+}
+
+/** The form's own dot on the map. */
+function applicantPoint(id, lat, lon, label) {
+  return { id, lat, lon, fill: APPLICANT_COLOR, ring: "#fff", label };
+}
+
 addStrings({
   en: {
     registration_review_new: "New registration",
@@ -250,12 +263,7 @@ class NccRegistrationReviewCard extends NccCard {
       check(SERVER_FIELDS, form);
     }
     for (const camera of form.cameras) {
-      check(CAMERA_FIELDS, camera);
-      if (SERVER_TIERS.includes(tier)) {
-        check(CAMERA_SERVER_FIELDS, camera);
-      } else if (tier === STREAM_TIER) {
-        check(CAMERA_STREAM_FIELDS, camera);
-      }
+      check(cameraFields(tier), camera);
     }
     return [...new Set(labels)];
   }
@@ -281,15 +289,9 @@ class NccRegistrationReviewCard extends NccCard {
       copy(SERVER_FIELDS, form, data);
       data.frigate_verify_ssl = Boolean(form.frigate_verify_ssl);
     }
-    data.cameras = form.cameras.map((camera) => {
-      const row = copy(CAMERA_FIELDS, camera, { covers_public_area: Boolean(camera.covers_public_area) });
-      if (SERVER_TIERS.includes(tier)) {
-        copy(CAMERA_SERVER_FIELDS, camera, row);
-      } else if (tier === STREAM_TIER) {
-        copy(CAMERA_STREAM_FIELDS, camera, row);
-      }
-      return row;
-    });
+    data.cameras = form.cameras.map((camera) => copy(
+      cameraFields(tier), camera, { covers_public_area: Boolean(camera.covers_public_area) },
+    ));
     return data;
   }
 
@@ -336,9 +338,7 @@ class NccRegistrationReviewCard extends NccCard {
       : `<strong>${esc((this.desks[0] && this.desks[0].name) || form.desk)}</strong>`;
     const cameras = form.cameras.map((camera, index) => `
       <fieldset data-role="camera" data-index="${index}">
-        <div class="fields">${this.inputs(CAMERA_FIELDS, index)}
-          ${serverTier ? this.inputs(CAMERA_SERVER_FIELDS, index) : ""}
-          ${tier === STREAM_TIER ? this.inputs(CAMERA_STREAM_FIELDS, index) : ""}
+        <div class="fields">${this.inputs(cameraFields(tier), index)}
           <label class="check"><input type="checkbox" data-field="covers_public_area" data-camera="${index}">
             ${esc(this.t(`${PREFIX}covers_public_area`))}</label>
         </div>
@@ -397,8 +397,7 @@ class NccRegistrationReviewCard extends NccCard {
     const latitude = Number.parseFloat(this.form.latitude);
     const longitude = Number.parseFloat(this.form.longitude);
     const here = Number.isFinite(latitude) && Number.isFinite(longitude)
-      ? [{ id: APPLICANT, lat: latitude, lon: longitude, fill: APPLICANT_COLOR, ring: "#fff",
-        label: this.form.business_name || this.t(`${PREFIX}location`) }]
+      ? [applicantPoint(APPLICANT, latitude, longitude, this.form.business_name || this.t(`${PREFIX}location`))]
       : [];
     map.points = [...this.cameraPoints(), ...here];
   }
@@ -542,10 +541,9 @@ class NccRegistrationReviewCard extends NccCard {
     const map = this.shadowRoot.querySelector("ncc-map");
     if (map) {
       const app = this.selected.application;
-      map.points = [...this.cameraPoints(), {
-        id: this.selected.id, lat: app.latitude, lon: app.longitude, fill: APPLICANT_COLOR, ring: "#fff",
-        label: app.business_name,
-      }];
+      map.points = [
+        ...this.cameraPoints(), applicantPoint(this.selected.id, app.latitude, app.longitude, app.business_name),
+      ];
     }
   }
 
